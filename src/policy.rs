@@ -1,0 +1,187 @@
+//! [`Policy`]: the public face of the pipeline, from sources to decisions.
+
+use std::sync::Arc;
+
+use crate::check::{self, CheckedPolicy};
+use crate::compile::Tree;
+use crate::diagnostic::CompileError;
+use crate::eval::decision::Decision;
+use crate::normalize::Options;
+use crate::request::Request;
+use crate::syntax::{self, File};
+use crate::testing::TestReport;
+
+/// A compiled policy, ready to decide. Cloning is cheap (one reference count) and a
+/// policy is `Send + Sync`: share one across threads.
+///
+/// ```
+/// use portcullis::{Policy, Request};
+/// let policy = Policy::compile(r#"
+///     default deny
+///     allow "frontends read orders" {
+///       identity "spiffe://prod.example.com/ns/web/sa/*"
+///       method GET, HEAD
+///       path "/api/v1/orders/{id}"
+///     }
+/// "#)?;
+/// let request = Request::new("GET", "/api/v1/orders/42")
+///     .identity("spiffe://prod.example.com/ns/web/sa/frontend");
+/// assert!(policy.evaluate(&request).is_allowed());
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Policy {
+    inner: Arc<Inner>,
+    options: Options,
+}
+
+#[derive(Debug)]
+struct Inner {
+    checked: CheckedPolicy,
+    tree: Tree,
+}
+
+impl Policy {
+    /// Compiles one source text, named `policy` in diagnostics.
+    ///
+    /// ```
+    /// let err = portcullis::Policy::compile("allow \"r\" { port 70000 }").unwrap_err();
+    /// assert!(err.to_string().starts_with("policy:1:18: error:"));
+    /// ```
+    pub fn compile(source: &str) -> Result<Policy, CompileError> {
+        Policy::compile_sources([("policy", source)])
+    }
+
+    /// Compiles several named sources as one policy: rule, `let` and test names are
+    /// shared, and rules keep the order of the sources, then of their text.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile_sources([
+    ///     ("base.pcl", "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]"),
+    ///     ("ops.pcl", "allow \"ops\" { identity in ops }"),
+    /// ])?;
+    /// let request = portcullis::Request::new("GET", "/").identity("spiffe://p/ns/ops/sa/a");
+    /// assert_eq!(policy.evaluate(&request).rule(), Some("ops"));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn compile_sources<I, N, T>(sources: I) -> Result<Policy, CompileError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let sources: Vec<(N, T)> = sources.into_iter().collect();
+        let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_ref()).collect();
+        let mut diagnostics = Vec::new();
+        let mut parsed = Vec::with_capacity(sources.len());
+        for (name, text) in &sources {
+            let (file, errors) = syntax::parse_source(name.as_ref(), text.as_ref());
+            diagnostics.extend(errors);
+            parsed.push(check::Source {
+                name: name.as_ref(),
+                text: text.as_ref(),
+                file,
+            });
+        }
+        let checked = check::check(&parsed);
+        let checked = match checked {
+            Ok(checked) if diagnostics.is_empty() => checked,
+            Ok(_) => return Err(CompileError::new(diagnostics, &names)),
+            Err(errors) => {
+                diagnostics.extend(errors);
+                return Err(CompileError::new(diagnostics, &names));
+            }
+        };
+        let tree = Tree::build(&checked);
+        Ok(Policy {
+            inner: Arc::new(Inner { checked, tree }),
+            options: Options::default(),
+        })
+    }
+
+    /// Compiles a policy from its syntax tree, which is also its JSON form (spec §10).
+    /// Errors point into the tree printed as text, named `policy.json`.
+    ///
+    /// ```
+    /// let file: portcullis::syntax::File = serde_json::from_str(
+    ///     r#"{"default": "allow", "rules": [{"effect": "deny", "name": "no", "when": [
+    ///         {"subject": "method", "test": {"values": [{"method": "DELETE"}]}}]}]}"#,
+    /// )?;
+    /// let policy = portcullis::Policy::from_syntax(&file)?;
+    /// assert!(!policy.evaluate(&portcullis::Request::new("DELETE", "/")).is_allowed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_syntax(file: &File) -> Result<Policy, CompileError> {
+        Policy::compile_sources([("policy.json", syntax::print(file))])
+    }
+
+    /// The same policy, evaluating requests with other normalization options.
+    ///
+    /// ```
+    /// use portcullis::normalize::{Options, Semicolon};
+    /// let policy = portcullis::Policy::compile("allow \"a\" { path \"/a/b\" }")?
+    ///     .with_options(Options { semicolon: Semicolon::Strip, ..Options::default() });
+    /// assert!(policy.evaluate(&portcullis::Request::new("GET", "/a;x=1/b")).is_allowed());
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    #[must_use]
+    pub fn with_options(mut self, options: Options) -> Policy {
+        self.options = options;
+        self
+    }
+
+    /// The normalization options requests are evaluated with.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile("default deny")?;
+    /// assert_eq!(policy.options(), &portcullis::normalize::Options::default());
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Decides on one request. Never panics, never allocates for a valid request
+    /// (unless the policy has more than 256 audit rules).
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile("allow \"probes\" { path \"/healthz\" }")?;
+    /// assert!(policy.evaluate(&portcullis::Request::new("GET", "/healthz")).is_allowed());
+    /// assert!(!policy.evaluate(&portcullis::Request::new("GET", "/healthz/..%2F")).is_allowed());
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn evaluate<'p>(&'p self, request: &Request<'_>) -> Decision<'p> {
+        self.inner
+            .tree
+            .evaluate(&self.inner.checked, request, &self.options)
+    }
+
+    /// Runs the policy's `test` blocks with this policy's options.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile(r#"
+    ///     allow "probes" { path "/healthz" }
+    ///     test "probes" {
+    ///       allow GET "/healthz" by "probes"
+    ///       deny GET "/" by default
+    ///     }
+    /// "#)?;
+    /// let report = policy.run_tests();
+    /// assert_eq!((report.passed(), report.failures().len()), (2, 0));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn run_tests(&self) -> TestReport {
+        crate::testing::run(self, &self.inner.checked)
+    }
+
+    /// The number of rules (`allow`, `deny` and `audit`).
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile("allow \"a\" {}\naudit \"b\" {}")?;
+    /// assert_eq!(policy.rule_count(), 2);
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn rule_count(&self) -> usize {
+        self.inner.checked.rules.len()
+    }
+}

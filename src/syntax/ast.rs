@@ -1,0 +1,495 @@
+//! The syntax tree: what a policy file says, before names are resolved.
+//!
+//! Every node carries a [`Span`] pointing back into its source text. The tree is also
+//! the policy's JSON form (spec §10): it derives `serde` with unknown fields rejected,
+//! and spans are left out of the JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::span::Span;
+
+/// One parsed policy source: its declarations grouped by kind, each in source order.
+///
+/// This is also the JSON form of a policy.
+///
+/// ```
+/// let file = portcullis::syntax::parse("default allow\nallow \"all\" {}")?;
+/// assert_eq!(file.rules.len(), 1);
+/// let json = serde_json::to_string(&file)?;
+/// assert_eq!(json, r#"{"default":"allow","rules":[{"effect":"allow","name":"all","when":[]}]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// The `default` declaration, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<DefaultDecl>,
+    /// Further `default` declarations: each is an error, kept so the checker can say where.
+    #[serde(skip)]
+    pub extra_defaults: Vec<DefaultDecl>,
+    /// `let` bindings, in source order.
+    #[serde(default, rename = "let", skip_serializing_if = "Vec::is_empty")]
+    pub lets: Vec<Let>,
+    /// Rules, in source order (the order decides which rule is reported).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+    /// `test` blocks, in source order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestBlock>,
+}
+
+/// `default allow` or `default deny`.
+///
+/// ```
+/// let file = portcullis::syntax::parse("default allow")?;
+/// assert_eq!(file.default.map(|d| d.effect), Some(portcullis::syntax::Effect::Allow));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DefaultDecl {
+    /// The effect when no rule decides.
+    pub effect: Effect,
+    /// Where the declaration is.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// An effect: what a decision (or a `default`, or an expectation) says.
+///
+/// ```
+/// use portcullis::syntax::Effect;
+/// assert_eq!(serde_json::to_string(&Effect::Deny)?, r#""deny""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// The request may proceed.
+    Allow,
+    /// The request is refused.
+    Deny,
+}
+
+/// `let NAME = value` or `let NAME = [values]`.
+///
+/// ```
+/// let file = portcullis::syntax::parse("let office = [10.0.0.0/8]")?;
+/// assert_eq!(file.lets[0].name.name, "office");
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Let {
+    /// The bound name.
+    pub name: Ident,
+    /// The bound values; a single value binds a one-element list.
+    pub value: LetValue,
+    /// Where the whole binding is.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What a `let` binds: one value or a bracketed list.
+///
+/// ```
+/// use portcullis::syntax::LetValue;
+/// let file = portcullis::syntax::parse("let one = \"a\"\nlet many = [\"a\", \"b\"]")?;
+/// assert!(matches!(file.lets[0].value, LetValue::Single(_)));
+/// assert!(matches!(file.lets[1].value, LetValue::List(_)));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LetValue {
+    /// A bracketed list (possibly empty).
+    List(List),
+    /// A single value.
+    Single(Value),
+}
+
+/// A bracketed list of values: `[a, b, c]`.
+///
+/// ```
+/// use portcullis::syntax::LetValue;
+/// let file = portcullis::syntax::parse("let ports = [80, 8000..8100]")?;
+/// let LetValue::List(list) = &file.lets[0].value else { unreachable!() };
+/// assert_eq!(list.values.len(), 2);
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct List {
+    /// The values, in order.
+    pub values: Vec<Value>,
+    /// From `[` to `]`.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A name: a `let` binding, or a use of one.
+///
+/// ```
+/// let file = portcullis::syntax::parse("let frontends = [\"a\"]")?;
+/// assert_eq!(file.lets[0].name.name, "frontends");
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Ident {
+    /// The name as written.
+    pub name: String,
+    /// Where it is written.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A string literal, escapes already decoded.
+///
+/// ```
+/// let file = portcullis::syntax::parse("allow \"a \\\"quoted\\\" name\" {}")?;
+/// assert_eq!(file.rules[0].name.value, "a \"quoted\" name");
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StringLit {
+    /// The decoded text.
+    pub value: String,
+    /// Where the literal is, quotes included.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A rule: `allow|deny|audit "name" { conditions }`.
+///
+/// ```
+/// use portcullis::syntax::RuleKind;
+/// let file = portcullis::syntax::parse("deny \"no deletes\" { method DELETE }")?;
+/// assert_eq!(file.rules[0].kind, RuleKind::Deny);
+/// assert_eq!(file.rules[0].conditions.len(), 1);
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `allow`, `deny` or `audit`.
+    #[serde(rename = "effect")]
+    pub kind: RuleKind,
+    /// The rule's name, unique in the policy.
+    pub name: StringLit,
+    /// Every condition must match for the rule to match.
+    #[serde(rename = "when", default)]
+    pub conditions: Vec<Condition>,
+    /// Where the rule is; its start is the keyword.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What a rule does when it matches.
+///
+/// ```
+/// use portcullis::syntax::RuleKind;
+/// assert_eq!(serde_json::to_string(&RuleKind::Audit)?, r#""audit""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// Allows the request unless a `deny` rule matches.
+    Allow,
+    /// Denies the request.
+    Deny,
+    /// Records that it matched; never changes the effect.
+    Audit,
+}
+
+/// One condition of a rule: `[not] subject test`.
+///
+/// ```
+/// use portcullis::syntax::Subject;
+/// let file = portcullis::syntax::parse("allow \"r\" { not header \"x-debug\" present }")?;
+/// let cond = &file.rules[0].conditions[0];
+/// assert!(cond.not);
+/// assert!(matches!(cond.subject, Subject::Header(_)));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// `not` inverts the test.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not: bool,
+    /// What the condition looks at.
+    pub subject: Subject,
+    /// How it tests it.
+    pub test: Test,
+    /// Where the condition is (from `not` or the subject keyword).
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The request attribute a condition looks at.
+///
+/// ```
+/// use portcullis::syntax::Subject;
+/// assert_eq!(serde_json::to_string(&Subject::Identity)?, r#""identity""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// The caller's identity (mTLS peer, SPIFFE ID).
+    Identity,
+    /// The HTTP method.
+    Method,
+    /// The normalized path.
+    Path,
+    /// The normalized host.
+    Host,
+    /// The destination port.
+    Port,
+    /// The peer address.
+    Source,
+    /// A header, by name (case-insensitive).
+    Header(StringLit),
+    /// A caller attribute, by key (case-sensitive).
+    Attr(StringLit),
+}
+
+/// How a condition tests its subject.
+///
+/// ```
+/// use portcullis::syntax::Test;
+/// let file = portcullis::syntax::parse("allow \"r\" { path ~ \"/v[0-9]+/.*\" }")?;
+/// assert!(matches!(file.rules[0].conditions[0].test, Test::Regex(_)));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Test {
+    /// `value, value, ...`: any of the values matches.
+    Values(Vec<Value>),
+    /// `in NAME` or `in [values]`.
+    In(InTarget),
+    /// `~ "regex"`: the whole value matches the regular expression.
+    Regex(StringLit),
+    /// `present`: the attribute occurs in the request.
+    Present,
+    /// `== "value"` (headers and attributes only).
+    Equals(StringLit),
+}
+
+/// What follows `in`: a bound name or a literal list.
+///
+/// ```
+/// use portcullis::syntax::{InTarget, Test};
+/// let file = portcullis::syntax::parse("let o = [10.0.0.0/8]\nallow \"r\" { source in o }")?;
+/// assert!(matches!(file.rules[0].conditions[0].test, Test::In(InTarget::Name(_))));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InTarget {
+    /// A `let` name.
+    Name(Ident),
+    /// A literal list.
+    List(List),
+}
+
+/// A value as written: its kind and where it is.
+///
+/// ```
+/// use portcullis::syntax::{Test, ValueKind};
+/// let file = portcullis::syntax::parse("allow \"r\" { port 8000..8100 }")?;
+/// let Test::Values(values) = &file.rules[0].conditions[0].test else { unreachable!() };
+/// assert_eq!(values[0].kind, ValueKind::Range { range: (8000, 8100) });
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Value {
+    /// What was written.
+    pub kind: ValueKind,
+    /// Where.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The kinds of value. In JSON a string is a JSON string, an integer a JSON number, and
+/// the others are one-key objects: `{"method": "GET"}`, `{"address": "10.0.0.0/8"}`,
+/// `{"range": [8000, 8100]}`, `{"name": "office"}`.
+///
+/// ```
+/// use portcullis::syntax::ValueKind;
+/// let v: ValueKind = serde_json::from_str(r#"{"address": "10.0.0.0/8"}"#)?;
+/// assert_eq!(v, ValueKind::Address { address: "10.0.0.0/8".into() });
+/// assert!(serde_json::from_str::<ValueKind>(r#"{"address": "10.0.0.0/8", "x": 1}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum ValueKind {
+    /// A string literal (decoded).
+    String(String),
+    /// A decimal integer (a port).
+    Integer(u64),
+    /// A bare method token such as `GET`.
+    Method {
+        /// The token.
+        method: String,
+    },
+    /// A bare address or CIDR block, as written (validated by the checker).
+    Address {
+        /// The text, for example `10.0.0.0/8`.
+        address: String,
+    },
+    /// An inclusive port range `start..end`.
+    Range {
+        /// Start and end, inclusive.
+        range: (u64, u64),
+    },
+    /// A use of a `let` name; its list is spliced in place.
+    Name {
+        /// The name.
+        name: String,
+    },
+}
+
+/// A `test "name" { expectations }` block.
+///
+/// ```
+/// let file = portcullis::syntax::parse("test \"t\" { deny GET \"/\" by default }")?;
+/// assert_eq!(file.tests[0].expectations.len(), 1);
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestBlock {
+    /// The block's name, unique in the policy.
+    pub name: StringLit,
+    /// The expectations, in order.
+    #[serde(default)]
+    pub expectations: Vec<Expectation>,
+    /// Where the block is.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// One expectation: `allow|deny METHOD "path" fields... [by ...]`.
+///
+/// ```
+/// use portcullis::syntax::{By, Effect};
+/// let file = portcullis::syntax::parse(
+///     "test \"t\" { allow GET \"/a\" identity \"spiffe://x/y\" port 80 by \"r\" }",
+/// )?;
+/// let e = &file.tests[0].expectations[0];
+/// assert_eq!(e.effect, Effect::Allow);
+/// assert_eq!(e.fields.len(), 2);
+/// assert!(matches!(&e.by, Some(By::Rule(name)) if name.value == "r"));
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// The expected effect.
+    pub effect: Effect,
+    /// The request method, as written (not checked at compile time).
+    pub method: StringLit,
+    /// The request path, as written (not checked at compile time).
+    pub path: StringLit,
+    /// Further request fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Field>,
+    /// The expected deciding rule, or `by default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<By>,
+    /// Where the expectation is; its line is reported when it fails.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What `by` names: a rule, or the default.
+///
+/// ```
+/// use portcullis::syntax::By;
+/// let by: By = serde_json::from_str(r#"{"rule": "probes"}"#)?;
+/// assert!(matches!(by, By::Rule(name) if name.value == "probes"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum By {
+    /// `by "rule name"`: decided by that rule.
+    Rule(StringLit),
+    /// `by default`: decided by the default.
+    Default,
+}
+
+/// A request field of an expectation.
+///
+/// ```
+/// use portcullis::syntax::Field;
+/// let f: Field = serde_json::from_str(r#"{"header": ["x-env", "prod"]}"#)?;
+/// assert!(matches!(f, Field::Header(name, value) if name.value == "x-env" && value.value == "prod"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Field {
+    /// `identity "..."`.
+    Identity(StringLit),
+    /// `host "..."`.
+    Host(StringLit),
+    /// `port N`.
+    Port(Integer),
+    /// `source ADDRESS`.
+    Source(Address),
+    /// `header "name" = "value"`.
+    Header(StringLit, StringLit),
+    /// `attr "key" = "value"`.
+    Attr(StringLit, StringLit),
+}
+
+/// An integer with its span.
+///
+/// ```
+/// let i: portcullis::syntax::Integer = serde_json::from_str("8443")?;
+/// assert_eq!(i.value, 8443);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Integer {
+    /// The value.
+    pub value: u64,
+    /// Where it is written.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// An address token with its span, as written.
+///
+/// ```
+/// let a: portcullis::syntax::Address = serde_json::from_str(r#""10.1.2.3""#)?;
+/// assert_eq!(a.text, "10.1.2.3");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Address {
+    /// The address as written.
+    pub text: String,
+    /// Where it is written.
+    #[serde(skip)]
+    pub span: Span,
+}

@@ -1,0 +1,33 @@
+//! Source text → syntax tree.
+//!
+//! [`parse`] reads one source; errors are collected, not stopped at: after an error the
+//! parser skips to the next item (`default`, `let`, `allow`, `deny`, `audit`, `test` at
+//! the start of a line) and goes on, so one run reports every syntax error.
+//! [`print`] turns a tree back into source text that parses to the same tree.
+
+pub mod ast;
+mod parse;
+mod print;
+
+pub use ast::*;
+pub(crate) use parse::parse_source;
+pub use print::print;
+
+use crate::diagnostic::CompileError;
+
+/// Parses one policy source named `policy`, reporting every syntax error.
+///
+/// ```
+/// let file = portcullis::syntax::parse("default deny\nallow \"r\" { method GET }")?;
+/// assert_eq!(file.rules[0].name.value, "r");
+/// assert!(portcullis::syntax::parse("allow {").is_err());
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+pub fn parse(text: &str) -> Result<File, CompileError> {
+    let (file, diagnostics) = parse_source("policy", text);
+    if diagnostics.is_empty() {
+        Ok(file)
+    } else {
+        Err(CompileError::new(diagnostics, &["policy"]))
+    }
+}
