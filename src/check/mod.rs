@@ -22,7 +22,7 @@ use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 use crate::syntax::{Effect, File, RuleKind};
 
-pub(crate) use expectations::{CheckedTest, Expected};
+pub(crate) use expectations::{CheckedTest, ExpectedBy};
 use host_pattern::HostPattern;
 use identity_glob::IdentityGlob;
 use path_pattern::PathPattern;
