@@ -137,6 +137,17 @@ impl<'a> Lets<'a> {
             );
             return false;
         }
+        if stack.len() >= report.limits.max_name_depth {
+            report.error(
+                source,
+                span,
+                format!(
+                    "names refer to names more than {} deep: the limit is set in `CompileLimits`",
+                    report.limits.max_name_depth
+                ),
+            );
+            return false;
+        }
         // The outermost use is the one to blame for a wrong type.
         let via = via.or(Some((source, span, name)));
         stack.push(name);
