@@ -10,6 +10,7 @@ mod check;
 mod compile;
 mod diagnostic;
 mod eval;
+mod limits;
 pub mod normalize;
 mod policy;
 mod request;
@@ -20,6 +21,7 @@ mod testing;
 
 pub use diagnostic::{CompileError, Diagnostic};
 pub use eval::decision::{Decision, Reason};
+pub use limits::CompileLimits;
 pub use policy::Policy;
 pub use request::Request;
 pub use span::Span;

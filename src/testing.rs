@@ -2,8 +2,11 @@
 
 use std::fmt;
 
-use crate::check::CheckedPolicy;
+use crate::check::{CheckedPolicy, ExpectedBy};
+use crate::eval::decision::{Decision, Reason};
 use crate::policy::Policy;
+use crate::request::Request;
+use crate::syntax::Effect;
 
 /// The outcome of [`Policy::run_tests`].
 ///
@@ -137,7 +140,97 @@ impl fmt::Display for TestFailure {
     }
 }
 
+/// Runs every expectation of `checked` against `policy` (its options included).
 pub(crate) fn run(policy: &Policy, checked: &CheckedPolicy) -> TestReport {
-    let _ = (policy, checked);
-    TestReport::default()
+    let mut report = TestReport::default();
+    for test in &checked.tests {
+        for case in &test.cases {
+            let mut request = Request::new(&case.method, &case.path);
+            if let Some(identity) = &case.identity {
+                request = request.identity(identity);
+            }
+            if let Some(host) = &case.host {
+                request = request.host(host);
+            }
+            if let Some(port) = case.port {
+                request = request.port(port);
+            }
+            if let Some(source) = case.source {
+                request = request.source(source);
+            }
+            for (name, value) in &case.headers {
+                request = request.header(name, value);
+            }
+            for (key, value) in &case.attrs {
+                request = request.attr(key, value);
+            }
+            let decision = policy.evaluate(&request);
+            match mismatch(case.effect, case.by.as_ref(), &decision, checked) {
+                None => report.passed += 1,
+                Some(message) => report.failures.push(TestFailure {
+                    file: case.file.to_string(),
+                    line: case.line,
+                    column: case.column,
+                    test: test.name.to_string(),
+                    message,
+                }),
+            }
+        }
+    }
+    report
+}
+
+fn effect_name(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Allow => "allow",
+        Effect::Deny => "deny",
+    }
+}
+
+/// How `decision` differs from what was expected, if it does.
+fn mismatch(
+    effect: Effect,
+    by: Option<&ExpectedBy>,
+    decision: &Decision<'_>,
+    checked: &CheckedPolicy,
+) -> Option<String> {
+    let effect_ok = decision.effect() == effect;
+    let by_ok = match by {
+        None => true,
+        Some(ExpectedBy::Default) => decision.reason() == Reason::Default,
+        Some(ExpectedBy::Rule(name)) => {
+            decision.reason() == Reason::Rule && decision.rule() == Some(&**name)
+        }
+    };
+    if effect_ok && by_ok {
+        return None;
+    }
+    let expected = match by {
+        None => effect_name(effect).to_string(),
+        Some(ExpectedBy::Default) => format!("{} by default", effect_name(effect)),
+        Some(ExpectedBy::Rule(name)) => format!("{} by \"{name}\"", effect_name(effect)),
+    };
+    let got = match (decision.reason(), decision.rule(), decision.error()) {
+        (Reason::Rule, Some(rule), _) => {
+            format!("{} by \"{rule}\"", effect_name(decision.effect()))
+        }
+        (Reason::InvalidRequest, _, Some(error)) => {
+            format!(
+                "{} (invalid request: {error})",
+                effect_name(decision.effect())
+            )
+        }
+        (reason, _, _) => format!("{} ({reason})", effect_name(decision.effect())),
+    };
+    let mut message = format!("expected {expected}, got {got}");
+    if let Some(ExpectedBy::Rule(name)) = by {
+        if !checked.rules.iter().any(|r| &*r.name == &**name) {
+            let names = checked.rules.iter().map(|r| &*r.name);
+            let hint = crate::suggest::did_you_mean(name, names)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            message.push_str(&format!(" (the policy has no rule named `{name}`{hint})"));
+        }
+    }
+    Some(message)
 }

@@ -1,7 +1,32 @@
 //! Syntax tree → checked policy: names resolved, values typed and validated.
+//!
+//! The checker reads every source, reports every error it finds (not only the first)
+//! and, when there is none, returns a [`CheckedPolicy`]: rules in source order whose
+//! conditions hold ready-to-match values (globs classified, path patterns split into
+//! segments, CIDR blocks parsed, regexes compiled with a size limit).
+
+mod conditions;
+mod expectations;
+pub(crate) mod host_pattern;
+pub(crate) mod identity_glob;
+mod lets;
+pub(crate) mod path_pattern;
+pub(crate) mod regex;
+mod values;
+
+use std::collections::HashSet;
+
+use ipnet::IpNet;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::CompileLimits;
+use crate::span::Span;
 use crate::syntax::{Effect, File, RuleKind};
+
+pub(crate) use expectations::{CheckedTest, ExpectedBy};
+use host_pattern::HostPattern;
+use identity_glob::IdentityGlob;
+use path_pattern::PathPattern;
 
 /// One parsed source handed to the checker.
 #[derive(Debug)]
@@ -15,23 +40,181 @@ pub(crate) struct Source<'a> {
 #[derive(Debug)]
 pub(crate) struct CheckedPolicy {
     pub(crate) default: Effect,
+    /// Every rule, in source order; a rule's index is its identity.
     pub(crate) rules: Vec<CheckedRule>,
+    /// The names of the `audit` rules, in source order.
     pub(crate) audit_names: Vec<Box<str>>,
+    pub(crate) tests: Vec<CheckedTest>,
 }
 
-/// A rule of a checked policy.
+/// A rule of a checked policy: it matches when every condition matches.
 #[derive(Debug)]
 pub(crate) struct CheckedRule {
     pub(crate) kind: RuleKind,
     pub(crate) name: Box<str>,
+    pub(crate) conditions: Vec<Cond>,
+    /// For `audit` rules, the position among the audit rules.
+    pub(crate) audit_slot: usize,
+}
+
+/// One condition: a test, possibly inverted.
+#[derive(Debug)]
+pub(crate) struct Cond {
+    pub(crate) negated: bool,
+    pub(crate) test: CondTest,
+}
+
+/// The request attributes with a plain value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Attribute {
+    Identity,
+    Host,
+    Port,
+    Source,
+}
+
+/// What a condition tests, before `not`. Every list holds at least one value.
+#[derive(Debug)]
+pub(crate) enum CondTest {
+    Identity(Vec<IdentityGlob>),
+    IdentityRegex(::regex::bytes::Regex),
+    Method(Vec<Box<str>>),
+    Path(Vec<PathPattern>),
+    PathRegex(::regex::bytes::Regex),
+    Host(Vec<HostPattern>),
+    HostRegex(::regex::bytes::Regex),
+    Port(Vec<(u16, u16)>),
+    Source(Vec<IpNet>),
+    /// The attribute occurs in the request.
+    Present(Attribute),
+    /// A header (name in lower case).
+    Header {
+        name: Box<str>,
+        test: Keyed,
+    },
+    /// A caller attribute (key as written).
+    Attr {
+        name: Box<str>,
+        test: Keyed,
+    },
+}
+
+/// A test on a header or attribute value.
+#[derive(Debug)]
+pub(crate) enum Keyed {
+    /// `==` or `in`: equals one of these byte strings.
+    Values(Vec<Box<[u8]>>),
+    /// `~`: the whole value matches.
+    Regex(::regex::bytes::Regex),
+    /// `present`.
+    Present,
+}
+
+/// Collects diagnostics for the sources being checked.
+#[derive(Debug)]
+pub(crate) struct Reporter<'s> {
+    sources: &'s [Source<'s>],
+    diagnostics: Vec<Diagnostic>,
+    pub(crate) limits: CompileLimits,
+}
+
+impl Reporter<'_> {
+    pub(crate) fn error(&mut self, source: usize, span: Span, message: impl Into<String>) {
+        let (name, text) = self
+            .sources
+            .get(source)
+            .map_or(("", ""), |s| (s.name, s.text));
+        self.diagnostics
+            .push(Diagnostic::new(name, text, span, message));
+    }
 }
 
 /// Checks parsed sources as one policy.
-pub(crate) fn check(sources: &[Source<'_>]) -> Result<CheckedPolicy, Vec<Diagnostic>> {
-    let _ = sources;
-    Ok(CheckedPolicy {
-        default: Effect::Deny,
-        rules: Vec::new(),
-        audit_names: Vec::new(),
-    })
+pub(crate) fn check(
+    sources: &[Source<'_>],
+    limits: &CompileLimits,
+) -> Result<CheckedPolicy, Vec<Diagnostic>> {
+    let mut report = Reporter {
+        sources,
+        diagnostics: Vec::new(),
+        limits: *limits,
+    };
+
+    let mut default = None;
+    for (i, source) in sources.iter().enumerate() {
+        let decls = source
+            .file
+            .default
+            .iter()
+            .chain(&source.file.extra_defaults);
+        for decl in decls {
+            if default.is_some() {
+                report.error(i, decl.span, "a second `default`: a policy has at most one");
+            } else {
+                default = Some(decl.effect);
+            }
+        }
+    }
+
+    let lets = lets::Lets::collect(
+        sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, s.file.lets.as_slice())),
+        &mut report,
+    );
+    conditions::check_let_values(sources, &mut report);
+
+    let mut rules = Vec::new();
+    let mut audit_names = Vec::new();
+    let mut rule_names = HashSet::new();
+    for (i, source) in sources.iter().enumerate() {
+        for rule in &source.file.rules {
+            let name = rule.name.value.as_str();
+            if rules.len() == limits.max_rules {
+                report.error(
+                    i,
+                    rule.span,
+                    format!(
+                        "more than {} rules: the limit is set in `CompileLimits`",
+                        limits.max_rules
+                    ),
+                );
+            }
+            if rules.len() >= limits.max_rules {
+                continue;
+            }
+            if !rule_names.insert(name) {
+                report.error(i, rule.name.span, format!("duplicate rule name `{name}`"));
+            }
+            let conditions = rule
+                .conditions
+                .iter()
+                .filter_map(|c| conditions::check_condition(i, c, &lets, &mut report))
+                .collect();
+            let audit_slot = audit_names.len();
+            if rule.kind == RuleKind::Audit {
+                audit_names.push(name.into());
+            }
+            rules.push(CheckedRule {
+                kind: rule.kind,
+                name: name.into(),
+                conditions,
+                audit_slot,
+            });
+        }
+    }
+
+    let tests = expectations::check_tests(sources, &mut report);
+
+    if report.diagnostics.is_empty() {
+        Ok(CheckedPolicy {
+            default: default.unwrap_or(Effect::Deny),
+            rules,
+            audit_names,
+            tests,
+        })
+    } else {
+        Err(report.diagnostics)
+    }
 }

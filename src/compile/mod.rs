@@ -1,34 +1,74 @@
 //! Checked policy → decision tree.
+//!
+//! The tree divides the rules by the request attributes they test, so that a decision
+//! looks at a handful of rules however many the policy has:
+//!
+//! ```text
+//!                      split on identity
+//!            ┌────────────────┼──────────────────────┬──────────────┐
+//!   exact "…/sa/frontend"   "…/ns/ops/sa/*"      other globs       rest (rules with
+//!            │                │                     │               no identity test)
+//!     split on host        leaf [r7]              leaf [r9]              │
+//!     ┌──────┴───────┐                                            split on path (trie)
+//!  "payments.svc"  "*.shop.svc"                                  ┌───────┴────────┐
+//!     │               │                                   /healthz        /static/**
+//!  split on path    leaf [r3, r4]                          leaf [r12]      leaf [r13]
+//!  /api/v1/orders/{id} → leaf [r1]
+//! ```
+//!
+//! A *split* node holds one attribute's [index](index) (method table, identity exact
+//! map plus glob list, path trie, host exact plus suffix map, port ranges, CIDR tables,
+//! header or attribute value maps) and a `rest` subtree for the rules that do not test
+//! that attribute. A *leaf* holds a few rule numbers, in source order; evaluation
+//! checks each in full. A request visits, at each split, the children its value
+//! selects plus `rest`: the work grows with the request (its path's segments, its
+//! identity's slashes), not with the number of rules. How the splits are chosen is in
+//! [`build`].
+
+mod build;
+pub(crate) mod hash;
+pub(crate) mod index;
 
 use crate::check::CheckedPolicy;
-use crate::eval::decision::{AuditSet, Decision, Reason};
-use crate::normalize::Options;
-use crate::request::Request;
+
+use index::Index;
+
+/// A node's position in [`Tree::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NodeId(pub(crate) u32);
+
+/// A node of the tree.
+#[derive(Debug)]
+pub(crate) enum Node {
+    /// Rules to check in full, ascending (source order).
+    Leaf(Box<[u32]>),
+    /// Children chosen by one attribute, plus the rules that do not test it.
+    Split { index: Index, rest: Option<NodeId> },
+}
 
 /// The compiled decision tree.
+///
+/// INVARIANT: every rule that matches a request is in a leaf reachable by that request
+/// (indexes are complete); children come before their parents in `nodes`.
 #[derive(Debug)]
-pub(crate) struct Tree {}
+pub(crate) struct Tree {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) root: NodeId,
+}
 
 impl Tree {
+    /// Builds the tree for a checked policy.
     pub(crate) fn build(policy: &CheckedPolicy) -> Tree {
-        let _ = policy;
-        Tree {}
+        let all: Vec<u32> = (0..u32::try_from(policy.rules.len()).unwrap_or(u32::MAX)).collect();
+        let mut builder = build::Builder::new(policy);
+        let root = builder.build(&all, &[]);
+        Tree {
+            nodes: builder.nodes,
+            root,
+        }
     }
 
-    pub(crate) fn evaluate<'p>(
-        &'p self,
-        policy: &'p CheckedPolicy,
-        request: &Request<'_>,
-        options: &Options,
-    ) -> Decision<'p> {
-        let _ = (request, options);
-        Decision {
-            effect: policy.default,
-            reason: Reason::Default,
-            rule: None,
-            audits: AuditSet::with_capacity(policy.audit_names.len()),
-            audit_names: &policy.audit_names,
-            error: None,
-        }
+    pub(crate) fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0 as usize)
     }
 }

@@ -1,3 +1,111 @@
-//! Evaluation: a normalized request walks the compiled tree and comes out a [`Decision`].
+//! Evaluation: normalize the request once, walk the compiled tree, and turn what the
+//! leaves found into a [`Decision`] (spec §7).
 
 pub(crate) mod decision;
+pub(crate) mod matching;
+
+use crate::check::CheckedPolicy;
+use crate::compile::{Node, NodeId, Tree};
+use crate::normalize::{self, Normalized, Options, Scratch};
+use crate::request::Request;
+use crate::syntax::{Effect, RuleKind};
+
+use decision::{AuditSet, Decision, Reason};
+
+/// What the leaves found so far.
+struct Found {
+    /// Lowest matching `deny` rule.
+    deny: Option<u32>,
+    /// Lowest matching `allow` rule.
+    allow: Option<u32>,
+    audits: AuditSet,
+}
+
+impl Tree {
+    /// Decides on `request`.
+    pub(crate) fn evaluate<'p>(
+        &'p self,
+        policy: &'p CheckedPolicy,
+        request: &Request<'_>,
+        options: &Options,
+    ) -> Decision<'p> {
+        let mut scratch = Scratch::new();
+        let normalized = match normalize::normalize(request, options, &mut scratch) {
+            Ok(n) => n,
+            Err(error) => {
+                return Decision {
+                    effect: Effect::Deny,
+                    reason: Reason::InvalidRequest,
+                    rule: None,
+                    audits: AuditSet::with_capacity(0),
+                    audit_names: &policy.audit_names,
+                    error: Some(error),
+                };
+            }
+        };
+        let mut found = Found {
+            deny: None,
+            allow: None,
+            audits: AuditSet::with_capacity(policy.audit_names.len()),
+        };
+        self.visit(self.root, policy, &normalized, &mut found);
+        let name = |r: u32| policy.rules.get(r as usize).map(|rule| &*rule.name);
+        let (effect, reason, rule) = match (found.deny, found.allow) {
+            (Some(r), _) => (Effect::Deny, Reason::Rule, name(r)),
+            (None, Some(r)) => (Effect::Allow, Reason::Rule, name(r)),
+            (None, None) => (policy.default, Reason::Default, None),
+        };
+        Decision {
+            effect,
+            reason,
+            rule,
+            audits: found.audits,
+            audit_names: &policy.audit_names,
+            error: None,
+        }
+    }
+
+    fn visit(&self, id: NodeId, policy: &CheckedPolicy, r: &Normalized<'_>, found: &mut Found) {
+        match self.node(id) {
+            Some(Node::Leaf(rules)) => {
+                for &i in rules.iter() {
+                    check_rule(policy, i, r, found);
+                }
+            }
+            Some(Node::Split { index, rest }) => {
+                index.for_each(r, &mut |child| self.visit(child, policy, r, found));
+                if let Some(rest) = rest {
+                    self.visit(*rest, policy, r, found);
+                }
+            }
+            None => {}
+        }
+    }
+}
+
+/// Checks rule `i` unless it could not change the outcome.
+fn check_rule(policy: &CheckedPolicy, i: u32, r: &Normalized<'_>, found: &mut Found) {
+    let Some(rule) = policy.rules.get(i as usize) else {
+        return;
+    };
+    match rule.kind {
+        RuleKind::Deny => {
+            if found.deny.is_none_or(|d| i < d) && matching::rule_matches(rule, r) {
+                found.deny = Some(i);
+            }
+        }
+        RuleKind::Allow => {
+            if found.deny.is_none()
+                && found.allow.is_none_or(|a| i < a)
+                && matching::rule_matches(rule, r)
+            {
+                found.allow = Some(i);
+            }
+        }
+        RuleKind::Audit => {
+            if !found.audits.contains(rule.audit_slot) && matching::rule_matches(rule, r) {
+                found.audits.insert(rule.audit_slot);
+            }
+        }
+    }
+}

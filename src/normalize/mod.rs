@@ -7,6 +7,10 @@
 
 use std::net::IpAddr;
 
+mod owned;
+
+pub use owned::{NormalizedRequest, normalize_request};
+
 use crate::request::{InlineList, Request};
 
 /// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path.

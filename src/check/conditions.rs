@@ -1,0 +1,346 @@
+//! Checking one condition: splice names, type every value for its subject, validate.
+
+use crate::span::Span;
+use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
+
+use super::host_pattern::HostPattern;
+use super::identity_glob::IdentityGlob;
+use super::lets::{Lets, Spliced};
+use super::path_pattern::PathPattern;
+use super::{Attribute, Cond, CondTest, Keyed, Reporter, Source, regex, values};
+
+/// Validates the scalar values of every `let` where they are written, so that an
+/// invalid address or port is reported once, at its definition.
+pub(crate) fn check_let_values(sources: &[Source<'_>], report: &mut Reporter<'_>) {
+    for (i, source) in sources.iter().enumerate() {
+        for binding in &source.file.lets {
+            let values = match &binding.value {
+                LetValue::Single(v) => std::slice::from_ref(v),
+                LetValue::List(l) => l.values.as_slice(),
+            };
+            for value in values {
+                let result = match &value.kind {
+                    ValueKind::Address { address } => values::parse_net(address).map(drop),
+                    ValueKind::Integer(n) => values::port(*n).map(drop),
+                    ValueKind::Range { range } => values::port_range(range.0, range.1).map(drop),
+                    ValueKind::Method { method } => values::method(method),
+                    ValueKind::String(_) | ValueKind::Name { .. } => Ok(()),
+                };
+                if let Err(message) = result {
+                    report.error(i, value.span, message);
+                }
+            }
+        }
+    }
+}
+
+/// What a subject takes, for messages.
+fn takes(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::Method => "methods",
+        Subject::Port => "ports and port ranges",
+        Subject::Source => "addresses",
+        _ => "strings",
+    }
+}
+
+fn subject_name(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::Identity => "identity",
+        Subject::Method => "method",
+        Subject::Path => "path",
+        Subject::Host => "host",
+        Subject::Port => "port",
+        Subject::Source => "source",
+        Subject::Header(_) => "header",
+        Subject::Attr(_) => "attr",
+    }
+}
+
+fn kind_name(kind: &ValueKind) -> &'static str {
+    match kind {
+        ValueKind::String(_) => "string",
+        ValueKind::Integer(_) => "port",
+        ValueKind::Method { .. } => "method",
+        ValueKind::Address { .. } => "address",
+        ValueKind::Range { .. } => "port range",
+        ValueKind::Name { .. } => "name",
+    }
+}
+
+fn kind_text(kind: &ValueKind) -> String {
+    match kind {
+        ValueKind::String(s) => format!("\"{s}\""),
+        ValueKind::Integer(n) => n.to_string(),
+        ValueKind::Method { method } => method.clone(),
+        ValueKind::Address { address } => address.clone(),
+        ValueKind::Range { range } => format!("{}..{}", range.0, range.1),
+        ValueKind::Name { name } => name.clone(),
+    }
+}
+
+/// Checks one condition of a rule written in `source`. `None` when it has errors
+/// (they are reported).
+pub(crate) fn check_condition(
+    source: usize,
+    condition: &Condition,
+    lets: &Lets<'_>,
+    report: &mut Reporter<'_>,
+) -> Option<Cond> {
+    let subject = &condition.subject;
+    let at = condition.span;
+    let name = subject_name(subject);
+    let test = match (&condition.test, subject) {
+        (Test::Present, Subject::Method | Subject::Path) => {
+            report.error(
+                source,
+                at,
+                format!("`present` is not allowed for `{name}`: every request has one"),
+            );
+            return None;
+        }
+        (Test::Present, Subject::Identity) => CondTest::Present(Attribute::Identity),
+        (Test::Present, Subject::Host) => CondTest::Present(Attribute::Host),
+        (Test::Present, Subject::Port) => CondTest::Present(Attribute::Port),
+        (Test::Present, Subject::Source) => CondTest::Present(Attribute::Source),
+        (Test::Present, Subject::Header(key)) => CondTest::Header {
+            name: header_name(source, &key.value, key.span, report)?,
+            test: Keyed::Present,
+        },
+        (Test::Present, Subject::Attr(key)) => CondTest::Attr {
+            name: key.value.as_str().into(),
+            test: Keyed::Present,
+        },
+        (
+            Test::Regex(re),
+            Subject::Identity
+            | Subject::Path
+            | Subject::Host
+            | Subject::Header(_)
+            | Subject::Attr(_),
+        ) => {
+            let compiled = match regex::anchored(&re.value, report.limits.max_regex_bytes) {
+                Ok(r) => r,
+                Err(message) => {
+                    report.error(source, re.span, message);
+                    return None;
+                }
+            };
+            match subject {
+                Subject::Identity => CondTest::IdentityRegex(compiled),
+                Subject::Path => CondTest::PathRegex(compiled),
+                Subject::Host => CondTest::HostRegex(compiled),
+                Subject::Header(key) => CondTest::Header {
+                    name: header_name(source, &key.value, key.span, report)?,
+                    test: Keyed::Regex(compiled),
+                },
+                Subject::Attr(key) => CondTest::Attr {
+                    name: key.value.as_str().into(),
+                    test: Keyed::Regex(compiled),
+                },
+                _ => return None,
+            }
+        }
+        (Test::Regex(re), _) => {
+            report.error(source, re.span, format!("`~` is not allowed for `{name}`"));
+            return None;
+        }
+        (Test::Equals(value), Subject::Header(key)) => CondTest::Header {
+            name: header_name(source, &key.value, key.span, report)?,
+            test: Keyed::Values(vec![value.value.as_bytes().into()]),
+        },
+        (Test::Equals(value), Subject::Attr(key)) => CondTest::Attr {
+            name: key.value.as_str().into(),
+            test: Keyed::Values(vec![value.value.as_bytes().into()]),
+        },
+        (Test::Equals(value), _) => {
+            report.error(
+                source,
+                value.span,
+                format!("`==` is only for `header` and `attr`; write `{name} \"...\"`"),
+            );
+            return None;
+        }
+        (Test::Values(_) | Test::In(_), _) => {
+            let mut spliced = Vec::new();
+            let ok = match &condition.test {
+                Test::Values(values) => lets.splice(source, values, &mut spliced, report),
+                Test::In(InTarget::List(list)) => {
+                    lets.splice(source, &list.values, &mut spliced, report)
+                }
+                Test::In(InTarget::Name(ident)) => {
+                    lets.splice_name(source, &ident.name, ident.span, &mut spliced, report)
+                }
+                _ => false,
+            };
+            if let (Test::Values(_), Subject::Header(_) | Subject::Attr(_)) =
+                (&condition.test, subject)
+            {
+                report.error(
+                    source,
+                    at,
+                    format!("`{name}` needs `==`, `in`, `~` or `present`"),
+                );
+                return None;
+            }
+            let typed = typed_values(source, subject, &spliced, report)?;
+            if !ok {
+                return None;
+            }
+            typed
+        }
+    };
+    Some(Cond {
+        negated: condition.not,
+        test,
+    })
+}
+
+fn header_name(
+    source: usize,
+    name: &str,
+    span: Span,
+    report: &mut Reporter<'_>,
+) -> Option<Box<str>> {
+    if name.is_empty() || !name.bytes().all(values::is_tchar) {
+        report.error(source, span, format!("invalid header name `{name}`"));
+        return None;
+    }
+    Some(name.to_ascii_lowercase().into())
+}
+
+/// Types spliced values for `subject`, reporting wrong kinds and invalid values.
+fn typed_values(
+    source: usize,
+    subject: &Subject,
+    spliced: &[Spliced<'_>],
+    report: &mut Reporter<'_>,
+) -> Option<CondTest> {
+    let mut ok = true;
+    let mut blamed: Vec<Span> = Vec::new();
+    let mut strings: Vec<(&str, &Spliced<'_>)> = Vec::new();
+    let mut methods: Vec<Box<str>> = Vec::new();
+    let mut ports = Vec::new();
+    let mut nets = Vec::new();
+    for item in spliced {
+        let kind = &item.value.kind;
+        let fits = matches!(
+            (subject, kind),
+            (
+                Subject::Identity
+                    | Subject::Path
+                    | Subject::Host
+                    | Subject::Header(_)
+                    | Subject::Attr(_),
+                ValueKind::String(_)
+            ) | (
+                Subject::Method,
+                ValueKind::String(_) | ValueKind::Method { .. }
+            ) | (
+                Subject::Port,
+                ValueKind::Integer(_) | ValueKind::Range { .. }
+            ) | (Subject::Source, ValueKind::Address { .. })
+        );
+        if !fits {
+            ok = false;
+            match item.via {
+                Some((use_source, span, name)) => {
+                    if !blamed.contains(&span) {
+                        blamed.push(span);
+                        report.error(
+                            use_source,
+                            span,
+                            format!(
+                                "`{name}` holds {}s, but `{}` takes {}",
+                                kind_name(kind),
+                                subject_name(subject),
+                                takes(subject)
+                            ),
+                        );
+                    }
+                }
+                None => report.error(
+                    source,
+                    item.value.span,
+                    format!(
+                        "`{}` takes {}, found {} `{}`",
+                        subject_name(subject),
+                        takes(subject),
+                        kind_name(kind),
+                        kind_text(kind)
+                    ),
+                ),
+            }
+            continue;
+        }
+        // Scalars from a `let` were validated where they are written.
+        let from_let = item.via.is_some();
+        let result: Result<(), String> = match kind {
+            ValueKind::String(s) if *subject == Subject::Method => {
+                values::method(s).map(|()| methods.push(s.as_str().into()))
+            }
+            ValueKind::String(s) => {
+                strings.push((s.as_str(), item));
+                Ok(())
+            }
+            ValueKind::Method { method } => {
+                values::method(method).map(|()| methods.push(method.as_str().into()))
+            }
+            ValueKind::Integer(n) => values::port(*n).map(|p| ports.push((p, p))),
+            ValueKind::Range { range } => {
+                values::port_range(range.0, range.1).map(|r| ports.push(r))
+            }
+            ValueKind::Address { address } => values::parse_net(address).map(|n| nets.push(n)),
+            ValueKind::Name { .. } => Ok(()),
+        };
+        if let Err(message) = result {
+            ok = false;
+            if !from_let {
+                report.error(item.source, item.value.span, message);
+            }
+        }
+    }
+    let test = match subject {
+        Subject::Identity => {
+            CondTest::Identity(strings.iter().map(|(s, _)| IdentityGlob::new(s)).collect())
+        }
+        Subject::Path => {
+            let mut patterns = Vec::new();
+            for (s, item) in &strings {
+                match PathPattern::new(s) {
+                    Ok(p) => patterns.push(p),
+                    Err(message) => {
+                        ok = false;
+                        report.error(item.source, item.value.span, message);
+                    }
+                }
+            }
+            CondTest::Path(patterns)
+        }
+        Subject::Host => {
+            let mut patterns = Vec::new();
+            for (s, item) in &strings {
+                match HostPattern::new(s) {
+                    Ok(p) => patterns.push(p),
+                    Err(message) => {
+                        ok = false;
+                        report.error(item.source, item.value.span, message);
+                    }
+                }
+            }
+            CondTest::Host(patterns)
+        }
+        Subject::Method => CondTest::Method(methods),
+        Subject::Port => CondTest::Port(ports),
+        Subject::Source => CondTest::Source(nets),
+        Subject::Header(key) => CondTest::Header {
+            name: header_name(source, &key.value, key.span, report)?,
+            test: Keyed::Values(strings.iter().map(|(s, _)| s.as_bytes().into()).collect()),
+        },
+        Subject::Attr(key) => CondTest::Attr {
+            name: key.value.as_str().into(),
+            test: Keyed::Values(strings.iter().map(|(s, _)| s.as_bytes().into()).collect()),
+        },
+    };
+    ok.then_some(test)
+}

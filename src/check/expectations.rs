@@ -1,0 +1,134 @@
+//! `test` blocks: expectations checked for well-formed fields. Their method and path
+//! are deliberately not checked: they are evaluated as requests (spec §9).
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use crate::syntax::{By, Effect, Field};
+
+use super::{Reporter, Source, values};
+
+/// A checked `test` block.
+#[derive(Debug)]
+pub(crate) struct CheckedTest {
+    pub(crate) name: Box<str>,
+    pub(crate) cases: Vec<Expected>,
+}
+
+/// One expectation, ready to be built into a request.
+#[derive(Debug)]
+pub(crate) struct Expected {
+    pub(crate) file: Box<str>,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
+    pub(crate) effect: Effect,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) identity: Option<String>,
+    pub(crate) host: Option<String>,
+    pub(crate) port: Option<u16>,
+    pub(crate) source: Option<IpAddr>,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub(crate) attrs: Vec<(String, String)>,
+    pub(crate) by: Option<ExpectedBy>,
+}
+
+/// What `by` expects.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ExpectedBy {
+    Rule(Box<str>),
+    Default,
+}
+
+pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> Vec<CheckedTest> {
+    let mut names = HashSet::new();
+    let mut tests = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        for block in &source.file.tests {
+            if !names.insert(block.name.value.as_str()) {
+                report.error(
+                    i,
+                    block.name.span,
+                    format!("duplicate test name `{}`", block.name.value),
+                );
+            }
+            let mut cases = Vec::new();
+            for e in &block.expectations {
+                let mut case = Expected {
+                    file: source.name.into(),
+                    line: e.span.line,
+                    column: e.span.column,
+                    effect: e.effect,
+                    method: e.method.value.clone(),
+                    path: e.path.value.clone(),
+                    identity: None,
+                    host: None,
+                    port: None,
+                    source: None,
+                    headers: Vec::new(),
+                    attrs: Vec::new(),
+                    by: match &e.by {
+                        None => None,
+                        Some(By::Default) => Some(ExpectedBy::Default),
+                        Some(By::Rule(name)) => Some(ExpectedBy::Rule(name.value.as_str().into())),
+                    },
+                };
+                let mut seen = HashSet::new();
+                for field in &e.fields {
+                    let (key, span) = match field {
+                        Field::Identity(s) => ("identity", s.span),
+                        Field::Host(s) => ("host", s.span),
+                        Field::Port(p) => ("port", p.span),
+                        Field::Source(a) => ("source", a.span),
+                        Field::Header(n, _) => ("header", n.span),
+                        Field::Attr(n, _) => ("attr", n.span),
+                    };
+                    if matches!(key, "identity" | "host" | "port" | "source") && !seen.insert(key) {
+                        report.error(
+                            i,
+                            span,
+                            format!("`{key}` is given twice in one expectation"),
+                        );
+                        continue;
+                    }
+                    match field {
+                        Field::Identity(s) => case.identity = Some(s.value.clone()),
+                        Field::Host(s) => case.host = Some(s.value.clone()),
+                        Field::Port(p) => match values::port(p.value) {
+                            Ok(port) => case.port = Some(port),
+                            Err(message) => report.error(i, p.span, message),
+                        },
+                        Field::Source(a) => {
+                            if a.text.contains('/') {
+                                report.error(
+                                    i,
+                                    a.span,
+                                    format!(
+                                        "a test's `source` is one address, not a block: `{}`",
+                                        a.text
+                                    ),
+                                );
+                                continue;
+                            }
+                            match values::parse_addr(&a.text) {
+                                Ok(addr) => case.source = Some(addr),
+                                Err(message) => report.error(i, a.span, message),
+                            }
+                        }
+                        Field::Header(n, v) => {
+                            case.headers
+                                .push((n.value.clone(), v.value.as_bytes().to_vec()));
+                        }
+                        Field::Attr(n, v) => case.attrs.push((n.value.clone(), v.value.clone())),
+                    }
+                }
+                cases.push(case);
+            }
+            tests.push(CheckedTest {
+                name: block.name.value.as_str().into(),
+                cases,
+            });
+        }
+    }
+    tests
+}

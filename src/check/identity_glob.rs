@@ -1,0 +1,129 @@
+//! Identity globs: `*` is any run of characters without `/`, `**` any run at all; the
+//! rest is literal and case-sensitive, matched against the whole identity.
+
+use regex::bytes::Regex;
+
+/// A checked identity glob, classified so the common shapes need no regex.
+#[derive(Clone, Debug)]
+pub(crate) enum IdentityGlob {
+    /// No `*`: the identity must equal it.
+    Exact(Box<str>),
+    /// `prefix*` with no other `*`: the identity starts with the prefix and the rest
+    /// has no `/`.
+    PrefixOneSegment(Box<str>),
+    /// `prefix**` with no other `*`: the identity starts with the prefix.
+    PrefixAny(Box<str>),
+    /// Anything else, compiled to an anchored regular expression.
+    General { glob: Box<str>, regex: Regex },
+}
+
+impl IdentityGlob {
+    pub(crate) fn new(glob: &str) -> IdentityGlob {
+        let first_star = glob.find('*');
+        match first_star {
+            None => IdentityGlob::Exact(glob.into()),
+            Some(i) => {
+                let (prefix, rest) = glob.split_at(i);
+                if rest == "*" {
+                    IdentityGlob::PrefixOneSegment(prefix.into())
+                } else if rest.bytes().all(|b| b == b'*') {
+                    IdentityGlob::PrefixAny(prefix.into())
+                } else {
+                    general(glob)
+                }
+            }
+        }
+    }
+
+    /// The glob as written.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            IdentityGlob::Exact(s) => s.to_string(),
+            IdentityGlob::PrefixOneSegment(p) => format!("{p}*"),
+            IdentityGlob::PrefixAny(p) => format!("{p}**"),
+            IdentityGlob::General { glob, .. } => glob.to_string(),
+        }
+    }
+
+    pub(crate) fn matches(&self, identity: &str) -> bool {
+        match self {
+            IdentityGlob::Exact(s) => &**s == identity,
+            IdentityGlob::PrefixOneSegment(p) => identity
+                .strip_prefix(&**p)
+                .is_some_and(|rest| !rest.contains('/')),
+            IdentityGlob::PrefixAny(p) => identity.starts_with(&**p),
+            IdentityGlob::General { regex, .. } => regex.is_match(identity.as_bytes()),
+        }
+    }
+}
+
+fn general(glob: &str) -> IdentityGlob {
+    let mut re = String::from(r"\A");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '*' {
+            if chars.peek() == Some(&'*') {
+                while chars.peek() == Some(&'*') {
+                    chars.next();
+                }
+                re.push_str("(?s:.*)");
+            } else {
+                re.push_str("[^/]*");
+            }
+        } else {
+            re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+        }
+    }
+    re.push_str(r"\z");
+    // The expression is built from escaped literals and two fixed pieces: it always
+    // compiles, but if it somehow did not, match nothing (fail closed).
+    let regex = Regex::new(&re).unwrap_or_else(|_| never());
+    IdentityGlob::General {
+        glob: glob.into(),
+        regex,
+    }
+}
+
+fn never() -> Regex {
+    #[expect(clippy::unwrap_used, reason = "a fixed, valid expression")]
+    Regex::new(r"[^\s\S]").unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_as_specified() {
+        let cases: &[(&str, &str, bool)] = &[
+            (
+                "spiffe://p/ns/web/sa/frontend",
+                "spiffe://p/ns/web/sa/frontend",
+                true,
+            ),
+            (
+                "spiffe://p/ns/web/sa/frontend",
+                "spiffe://p/ns/web/sa/Frontend",
+                false,
+            ),
+            ("spiffe://p/ns/web/sa/*", "spiffe://p/ns/web/sa/x", true),
+            ("spiffe://p/ns/web/sa/*", "spiffe://p/ns/web/sa/", true),
+            ("spiffe://p/ns/web/sa/*", "spiffe://p/ns/web/sa/x/y", false),
+            ("spiffe://p/ns/**", "spiffe://p/ns/a/sa/b", true),
+            ("spiffe://p/ns/*/sa/db", "spiffe://p/ns/x/sa/db", true),
+            ("spiffe://p/ns/*/sa/db", "spiffe://p/ns/x/y/sa/db", false),
+            ("spiffe://p/**/sa/db", "spiffe://p/ns/x/y/sa/db", true),
+            ("*", "a/b", false),
+            ("**", "a/b", true),
+            ("a.b*", "a.b", true),
+            ("a.*", "abc", false),
+        ];
+        for &(glob, identity, expected) in cases {
+            assert_eq!(
+                IdentityGlob::new(glob).matches(identity),
+                expected,
+                "{glob} ~ {identity}"
+            );
+        }
+    }
+}

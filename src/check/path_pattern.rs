@@ -1,0 +1,215 @@
+//! Path patterns: `/`-separated segments that are literal, `*` or `{name}` (one
+//! non-empty segment), an in-segment glob (`*.png`), or a final `**` (zero or more
+//! segments of any content).
+
+use crate::normalize::{Options, normalize_path};
+
+/// One segment of a path pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Segment {
+    /// Matches itself exactly.
+    Literal(Box<str>),
+    /// `*` or `{name}`: exactly one non-empty segment.
+    One,
+    /// Literal text mixed with `*`: the parts between the stars, in order (the first
+    /// is a prefix, the last a suffix; both may be empty).
+    Glob(Box<[Box<str>]>),
+    /// `**`, only last: zero or more segments of any content.
+    Tail,
+}
+
+/// A checked path pattern.
+///
+/// INVARIANT: `Tail` occurs at most once, as the last segment; `Glob` holds at least
+/// two parts; literal segments are in normalized form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct PathPattern {
+    text: Box<str>,
+    segments: Box<[Segment]>,
+}
+
+impl PathPattern {
+    /// Checks a pattern; the error is a one-line message.
+    pub(crate) fn new(text: &str) -> Result<PathPattern, String> {
+        let Some(rest) = text.strip_prefix('/') else {
+            return Err(format!("path pattern `{text}` does not begin with `/`"));
+        };
+        let raw: Vec<&str> = rest.split('/').collect();
+        let last = raw.len().saturating_sub(1);
+        let mut segments = Vec::with_capacity(raw.len());
+        // The pattern with every wildcard replaced by a plain character: it must come
+        // out of request normalization (default options) unchanged.
+        let mut plain = String::with_capacity(text.len());
+        for (i, seg) in raw.iter().enumerate() {
+            plain.push('/');
+            let segment = if *seg == "**" {
+                if i != last {
+                    return Err(format!(
+                        "`**` may only be the last segment of a path pattern, in `{text}`"
+                    ));
+                }
+                plain.push('x');
+                Segment::Tail
+            } else if *seg == "*" {
+                plain.push('x');
+                Segment::One
+            } else if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    return Err(format!(
+                        "invalid segment name `{seg}` in path pattern `{text}`"
+                    ));
+                }
+                plain.push('x');
+                Segment::One
+            } else if seg.contains('*') {
+                plain.push_str(&seg.replace('*', "x"));
+                let parts: Vec<Box<str>> = seg.split('*').map(Into::into).collect();
+                Segment::Glob(parts.into_boxed_slice())
+            } else {
+                plain.push_str(seg);
+                Segment::Literal((*seg).into())
+            };
+            segments.push(segment);
+        }
+        match normalize_path(&plain, &Options::default()) {
+            Ok(normalized) if normalized == plain => {}
+            Ok(normalized) if !text.contains(['*', '{']) => {
+                return Err(format!(
+                    "path pattern `{text}` is not in normalized form; did you mean `{normalized}`?"
+                ));
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "path pattern `{text}` is not in normalized form (dot segments, repeated `/` or needless escapes)"
+                ));
+            }
+            Err(e) => return Err(format!("invalid path pattern `{text}`: {e}")),
+        }
+        Ok(PathPattern {
+            text: text.into(),
+            segments: segments.into_boxed_slice(),
+        })
+    }
+
+    /// The pattern as written.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The segments, in order.
+    pub(crate) fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// Does the normalized `path` (starting with `/`, no query) match?
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        let mut parts = path.strip_prefix('/').unwrap_or(path).split('/');
+        for segment in self.segments.iter() {
+            if *segment == Segment::Tail {
+                return true;
+            }
+            match parts.next() {
+                Some(part) if segment_matches(segment, part) => {}
+                _ => return false,
+            }
+        }
+        parts.next().is_none()
+    }
+}
+
+/// Does one pattern segment (not `Tail`) match one path segment?
+pub(crate) fn segment_matches(segment: &Segment, part: &str) -> bool {
+    match segment {
+        Segment::Literal(lit) => **lit == *part,
+        Segment::One => !part.is_empty(),
+        Segment::Glob(parts) => glob_matches(parts, part),
+        Segment::Tail => true,
+    }
+}
+
+/// In-segment glob: `parts` are the literal pieces between stars.
+pub(crate) fn glob_matches(parts: &[Box<str>], text: &str) -> bool {
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    if parts.len() < 2 || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let Some(rest) = text.strip_prefix(&**first) else {
+        return false;
+    };
+    let Some(mut middle) = rest.strip_suffix(&**last) else {
+        return false;
+    };
+    for piece in parts.iter().take(parts.len() - 1).skip(1) {
+        match middle.find(&**piece) {
+            Some(at) => middle = middle.get(at + piece.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, path: &str) -> bool {
+        PathPattern::new(pattern).unwrap().matches(path)
+    }
+
+    #[test]
+    fn matching_follows_the_spec() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("/a", "/a", true),
+            ("/a", "/a/", false),
+            ("/a/", "/a/", true),
+            ("/a/", "/a", false),
+            ("/", "/", true),
+            ("/*", "/", false),
+            ("/*", "/x", true),
+            ("/{id}", "/x", true),
+            ("/a/{id}", "/a/", false),
+            ("/static/**", "/static", true),
+            ("/static/**", "/static/", true),
+            ("/static/**", "/static/css/a.css", true),
+            ("/static/**", "/staticx", false),
+            ("/**", "/", true),
+            ("/**", "/a/b", true),
+            ("/*.png", "/.png", true),
+            ("/*.png", "/a.png", true),
+            ("/*.png", "/a.png/b", false),
+            ("/v*/x", "/v1/x", true),
+            ("/a*b*c", "/abc", true),
+            ("/a*b*c", "/ac", false),
+            ("/a*a", "/a", false),
+            ("/A", "/a", false),
+        ];
+        for &(pattern, path, expected) in cases {
+            assert_eq!(m(pattern, path), expected, "{pattern} ~ {path}");
+        }
+    }
+
+    #[test]
+    fn rejects_patterns_that_normalization_would_change() {
+        for bad in [
+            "a", "/a/../b", "/a//b", "/a%2Fb", "/a/./b", "/a%41", "/a?b", "/a#b", "/**/a", "/{}",
+            "/{a-b}", "/a b", "/a%2e",
+        ] {
+            assert!(PathPattern::new(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "/",
+            "/a/",
+            "/a/**",
+            "/%2A",
+            "/%C3%A9",
+            "/a/{id}/*.json",
+            "/~user",
+            "/a:b@c",
+        ] {
+            assert!(PathPattern::new(good).is_ok(), "{good}");
+        }
+    }
+}

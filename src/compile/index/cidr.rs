@@ -1,0 +1,77 @@
+//! CIDR tables: for each prefix length in use, a map from network to subtree. A lookup
+//! masks the address once per prefix length.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::compile::NodeId;
+use crate::compile::hash::FxHashMap;
+
+#[derive(Debug, Default)]
+pub(crate) struct CidrIndex {
+    /// (prefix length, network address → child), longest prefixes first.
+    v4: Vec<(u8, FxHashMap<u32, NodeId>)>,
+    v6: Vec<(u8, FxHashMap<u128, NodeId>)>,
+}
+
+fn mask32(prefix: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
+}
+
+fn mask128(prefix: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
+}
+
+impl CidrIndex {
+    pub(crate) fn insert(&mut self, net: &IpNet, child: NodeId) {
+        let prefix = net.prefix_len();
+        match net {
+            IpNet::V4(n) => {
+                let key = u32::from(n.network()) & mask32(prefix);
+                table(&mut self.v4, prefix).insert(key, child);
+            }
+            IpNet::V6(n) => {
+                let key = u128::from(n.network()) & mask128(prefix);
+                table(&mut self.v6, prefix).insert(key, child);
+            }
+        }
+    }
+
+    pub(crate) fn for_each(&self, source: IpAddr, f: &mut impl FnMut(NodeId)) {
+        match source {
+            IpAddr::V4(a) => {
+                let bits = u32::from(a);
+                for (prefix, map) in &self.v4 {
+                    if let Some(&child) = map.get(&(bits & mask32(*prefix))) {
+                        f(child);
+                    }
+                }
+            }
+            IpAddr::V6(a) => {
+                let bits = u128::from(a);
+                for (prefix, map) in &self.v6 {
+                    if let Some(&child) = map.get(&(bits & mask128(*prefix))) {
+                        f(child);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the index was found or inserted just above"
+)]
+fn table<K, V>(tables: &mut Vec<(u8, FxHashMap<K, V>)>, prefix: u8) -> &mut FxHashMap<K, V> {
+    let at = match tables.iter().position(|(p, _)| *p == prefix) {
+        Some(i) => i,
+        None => {
+            tables.push((prefix, FxHashMap::default()));
+            tables.sort_by(|a, b| b.0.cmp(&a.0));
+            tables.iter().position(|(p, _)| *p == prefix).unwrap_or(0)
+        }
+    };
+    &mut tables[at].1
+}

@@ -1,0 +1,20 @@
+//! Method table: a short list of methods, each leading to a subtree.
+
+use crate::compile::NodeId;
+
+/// Methods and their subtrees. Policies name few distinct methods, so a linear scan
+/// over short strings beats hashing.
+#[derive(Debug, Default)]
+pub(crate) struct MethodIndex {
+    pub(crate) entries: Vec<(Box<str>, NodeId)>,
+}
+
+impl MethodIndex {
+    pub(crate) fn for_each(&self, method: &str, f: &mut impl FnMut(NodeId)) {
+        for (m, child) in &self.entries {
+            if **m == *method {
+                f(*child);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! The per-attribute indexes a split node of the tree can use. Each maps a request's
+//! value for one attribute to the subtrees whose rules can match it.
+
+mod cidr;
+mod host;
+mod identity;
+mod keyed;
+mod method;
+mod path;
+mod port;
+
+pub(crate) use cidr::CidrIndex;
+pub(crate) use host::HostIndex;
+pub(crate) use identity::IdentityIndex;
+pub(crate) use keyed::ValueIndex;
+pub(crate) use method::MethodIndex;
+pub(crate) use path::PathTrie;
+pub(crate) use port::PortIndex;
+
+use crate::compile::NodeId;
+use crate::normalize::Normalized;
+
+/// One attribute's index.
+#[derive(Debug)]
+pub(crate) enum Index {
+    Method(MethodIndex),
+    Identity(IdentityIndex),
+    Path(PathTrie),
+    Host(HostIndex),
+    Port(PortIndex),
+    Source(CidrIndex),
+    /// Values of the header with this lower-case name; every line is looked up.
+    Header(Box<str>, ValueIndex),
+    /// The value of the attribute with this key.
+    Attr(Box<str>, ValueIndex),
+}
+
+impl Index {
+    /// Calls `f` with every child whose key matches the request. A request without the
+    /// attribute reaches no child: a test on a missing attribute is false.
+    pub(crate) fn for_each(&self, r: &Normalized<'_>, f: &mut impl FnMut(NodeId)) {
+        match self {
+            Index::Method(index) => index.for_each(r.method, f),
+            Index::Identity(index) => {
+                if let Some(identity) = r.identity {
+                    index.for_each(identity, f);
+                }
+            }
+            Index::Path(trie) => trie.for_each(r.path, f),
+            Index::Host(index) => {
+                if let Some(host) = r.host {
+                    index.for_each(host, f);
+                }
+            }
+            Index::Port(index) => {
+                if let Some(port) = r.port {
+                    index.for_each(port, f);
+                }
+            }
+            Index::Source(index) => {
+                if let Some(source) = r.source {
+                    index.for_each(source, f);
+                }
+            }
+            Index::Header(name, index) => {
+                for (n, v) in r.headers.iter() {
+                    if n.eq_ignore_ascii_case(name) {
+                        index.for_each(v, f);
+                    }
+                }
+            }
+            Index::Attr(key, index) => {
+                if let Some((_, v)) = r.attrs.iter().find(|(k, _)| *k == &**key) {
+                    index.for_each(v.as_bytes(), f);
+                }
+            }
+        }
+    }
+}

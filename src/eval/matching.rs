@@ -1,0 +1,71 @@
+//! Plain matching of one rule against a normalized request: what a leaf of the tree
+//! does with each rule that reaches it.
+
+use crate::check::{Attribute, CheckedRule, Cond, CondTest, Keyed};
+use crate::normalize::Normalized;
+
+/// Does every condition of `rule` match?
+pub(crate) fn rule_matches(rule: &CheckedRule, request: &Normalized<'_>) -> bool {
+    rule.conditions
+        .iter()
+        .all(|c| condition_matches(c, request))
+}
+
+/// Does one condition match? A missing attribute makes the test false, and `not`
+/// inverts that.
+pub(crate) fn condition_matches(cond: &Cond, request: &Normalized<'_>) -> bool {
+    test_matches(&cond.test, request) != cond.negated
+}
+
+fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
+    match test {
+        CondTest::Identity(globs) => r
+            .identity
+            .is_some_and(|id| globs.iter().any(|g| g.matches(id))),
+        CondTest::IdentityRegex(re) => r.identity.is_some_and(|id| re.is_match(id.as_bytes())),
+        CondTest::Method(methods) => methods.iter().any(|m| **m == *r.method),
+        CondTest::Path(patterns) => patterns.iter().any(|p| p.matches(r.path)),
+        CondTest::PathRegex(re) => re.is_match(r.path.as_bytes()),
+        CondTest::Host(patterns) => r
+            .host
+            .is_some_and(|h| patterns.iter().any(|p| p.matches(h))),
+        CondTest::HostRegex(re) => r.host.is_some_and(|h| re.is_match(h.as_bytes())),
+        CondTest::Port(ranges) => r
+            .port
+            .is_some_and(|p| ranges.iter().any(|&(lo, hi)| lo <= p && p <= hi)),
+        CondTest::Source(nets) => r
+            .source
+            .is_some_and(|s| nets.iter().any(|n| n.contains(&s))),
+        CondTest::Present(attribute) => match attribute {
+            Attribute::Identity => r.identity.is_some(),
+            Attribute::Host => r.host.is_some(),
+            Attribute::Port => r.port.is_some(),
+            Attribute::Source => r.source.is_some(),
+        },
+        CondTest::Header { name, test } => {
+            let mut values = r
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|&(_, v)| v);
+            match test {
+                Keyed::Present => values.next().is_some(),
+                Keyed::Values(wanted) => values.any(|v| wanted.iter().any(|w| **w == *v)),
+                Keyed::Regex(re) => values.any(|v| re.is_match(v)),
+            }
+        }
+        CondTest::Attr { name, test } => {
+            let value = r
+                .attrs
+                .iter()
+                .find(|(k, _)| *k == &**name)
+                .map(|&(_, v)| v.as_bytes());
+            match (test, value) {
+                (_, None) => false,
+                (Keyed::Present, Some(_)) => true,
+                (Keyed::Values(wanted), Some(v)) => wanted.iter().any(|w| **w == *v),
+                (Keyed::Regex(re), Some(v)) => re.is_match(v),
+            }
+        }
+    }
+}
