@@ -36,7 +36,7 @@
 //!    invalid. Other escapes, controls included (`%0A`), stay escaped and are matched
 //!    as their text. The raw bytes allowed are `A–Z a–z 0–9 - . _ ~ ! $ & ' ( ) * + , =
 //!    : @ /` and escapes (`\` and `;` below); any other byte (controls, space,
-//!    non-ASCII, `" < > [ ] ^ ` { | }` and the backtick) is invalid.
+//!    non-ASCII, `"` `<` `>` `[` `]` `^` `{` `|` `}` and the backtick) is invalid.
 //! 4. An encoded slash or backslash (`%2F`, `%5C`, either case) is invalid by default
 //!    ([`EscapedSlashes`]).
 //! 5. A raw `\` is invalid by default ([`Backslash`]).
