@@ -12,6 +12,7 @@
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
+use super::HOST_INLINE;
 use super::InvalidRequest;
 
 /// Checks a port (the text after `:`): digits only, possibly none (RFC 3986 allows an
@@ -41,7 +42,7 @@ fn is_name_byte(byte: u8) -> bool {
 pub(crate) fn normalize_host<'a>(
     host: &'a str,
     max_len: usize,
-    buf: &'a mut [u8],
+    buf: &'a mut Option<[u8; HOST_INLINE]>,
     heap: &'a mut Vec<u8>,
 ) -> Result<&'a str, InvalidRequest> {
     let bytes = host.as_bytes();
@@ -49,7 +50,7 @@ pub(crate) fn normalize_host<'a>(
         return Err(InvalidRequest::InvalidHost);
     }
     if bytes.first() == Some(&b'[') {
-        return ipv6_literal(host, buf);
+        return ipv6_literal(host, buf.get_or_insert([0; HOST_INLINE]));
     }
     // A name has no `:`, so the first one starts the port. One pass finds it, checks
     // the name's bytes and empty labels, and notes upper case.
@@ -81,8 +82,8 @@ pub(crate) fn normalize_host<'a>(
     if !upper {
         return Ok(name);
     }
-    let out: &'a mut [u8] = if name.len() <= buf.len() {
-        buf
+    let out: &'a mut [u8] = if name.len() <= HOST_INLINE {
+        buf.get_or_insert([0; HOST_INLINE]).as_mut_slice()
     } else {
         heap.clear();
         heap.resize(name.len(), 0);

@@ -27,6 +27,15 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<(), Inval
     if bytes.is_empty() || bytes.len() > max_len {
         return Err(InvalidRequest::InvalidIdentity);
     }
+    if bytes
+        .get(..9)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"spiffe://"))
+    {
+        // A SPIFFE ID's characters are a strict subset of the general ones (no
+        // controls, no white space, no non-ASCII) and its path has no dot segments:
+        // its own check is the whole check.
+        return check_spiffe(bytes);
+    }
     let mut non_ascii = false;
     let mut seg_start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -54,12 +63,6 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<(), Inval
     {
         return Err(InvalidRequest::InvalidIdentity);
     }
-    let is_spiffe = bytes
-        .get(..9)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"spiffe://"));
-    if is_spiffe {
-        check_spiffe(bytes)?;
-    }
     Ok(())
 }
 
@@ -76,38 +79,48 @@ fn is_dot_segment(segment: Option<&[u8]>) -> bool {
 ///   `a–z A–Z 0–9 . - _`, never `.` or `..`, with no trailing `/`: so no query, no
 ///   fragment, no percent-encoding.
 fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
-    let rest = identity
-        .strip_prefix(b"spiffe://")
-        .ok_or(InvalidRequest::InvalidIdentity)?;
-    let domain_len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
-    let (trust_domain, path) = rest
-        .split_at_checked(domain_len)
-        .ok_or(InvalidRequest::InvalidIdentity)?;
-    if trust_domain.is_empty()
-        || trust_domain.len() > MAX_TRUST_DOMAIN_LEN
-        || !trust_domain.iter().all(|&b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
-        })
-    {
-        return Err(InvalidRequest::InvalidIdentity);
-    }
-    if path.is_empty() {
-        return Ok(());
-    }
-    // `path` starts with `/`: every piece after it is a segment.
-    let mut seg_start = 1;
-    for (i, &b) in path.iter().enumerate().skip(1) {
+    const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
+    let rest = identity.strip_prefix(b"spiffe://").ok_or(BAD)?;
+    let mut domain_len = rest.len();
+    for (i, &b) in rest.iter().enumerate() {
         if b == b'/' {
-            if i == seg_start || is_dot_segment(path.get(seg_start..i)) {
-                return Err(InvalidRequest::InvalidIdentity);
-            }
-            seg_start = i + 1;
-        } else if !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
-            return Err(InvalidRequest::InvalidIdentity);
+            domain_len = i;
+            break;
+        }
+        if b.is_ascii_uppercase() || !is_segment_byte(b) {
+            return Err(BAD);
         }
     }
-    if seg_start == path.len() || is_dot_segment(path.get(seg_start..)) {
-        return Err(InvalidRequest::InvalidIdentity);
+    if domain_len == 0 || domain_len > MAX_TRUST_DOMAIN_LEN {
+        return Err(BAD);
+    }
+    let Some(path) = rest.get(domain_len..).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    // `path` starts with `/`: every piece after it is a segment, non-empty, of segment
+    // bytes, and not `.` or `..` (a segment of one or two bytes that are all dots).
+    let (mut len, mut dots) = (0usize, 0usize);
+    for &b in path.get(1..).unwrap_or_default() {
+        if b == b'/' {
+            if len == 0 || (dots == len && len <= 2) {
+                return Err(BAD);
+            }
+            (len, dots) = (0, 0);
+        } else if is_segment_byte(b) {
+            len += 1;
+            dots += usize::from(b == b'.');
+        } else {
+            return Err(BAD);
+        }
+    }
+    if len == 0 || (dots == len && len <= 2) {
+        return Err(BAD);
     }
     Ok(())
+}
+
+/// `a–z A–Z 0–9 . - _`: the bytes of a SPIFFE path segment (and, upper case aside, of
+/// a trust domain).
+fn is_segment_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }

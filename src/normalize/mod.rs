@@ -341,7 +341,7 @@ pub enum InvalidRequest {
 /// assert!(normalize_path("a/b", &o).is_err());
 /// ```
 pub fn normalize_path(target: &str, options: &Options) -> Result<String, InvalidRequest> {
-    let mut buf = [0; 4096];
+    let mut buf = None;
     let mut heap = Vec::new();
     path::normalize_path(target, options, &mut buf, &mut heap).map(str::to_owned)
 }
@@ -369,7 +369,7 @@ pub fn normalize_path(target: &str, options: &Options) -> Result<String, Invalid
 /// assert!(normalize_host("host:99999").is_err());
 /// ```
 pub fn normalize_host(host: &str) -> Result<String, InvalidRequest> {
-    let mut buf = [0; 256];
+    let mut buf = None;
     let mut heap = Vec::new();
     host::normalize_host(
         host,
@@ -398,13 +398,20 @@ pub(crate) struct Normalized<'a> {
     pub(crate) attrs: &'a InlineList<(&'a str, &'a str)>,
 }
 
+/// Bytes of stack for a normalized path.
+pub(crate) const PATH_INLINE: usize = 4096;
+/// Bytes of stack for a normalized host.
+pub(crate) const HOST_INLINE: usize = 256;
+
 /// Stack space for a normalized path and host, so that normalizing allocates nothing
-/// for paths up to the default limit.
+/// for paths up to the default limit. The buffers start as `None` and are zeroed only
+/// when a copy is needed: zeroing 4 KiB on every request would cost more than the
+/// rest of a decision.
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    pub(crate) path: [u8; 4096],
+    pub(crate) path: Option<[u8; PATH_INLINE]>,
     pub(crate) path_heap: Vec<u8>,
-    pub(crate) host: [u8; 256],
+    pub(crate) host: Option<[u8; HOST_INLINE]>,
     /// Only for a host longer than `host` when the configured limit allows one.
     pub(crate) host_heap: Vec<u8>,
 }
@@ -412,9 +419,9 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub(crate) fn new() -> Scratch {
         Scratch {
-            path: [0; 4096],
+            path: None,
             path_heap: Vec::new(),
-            host: [0; 256],
+            host: None,
             host_heap: Vec::new(),
         }
     }

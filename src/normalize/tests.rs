@@ -51,7 +51,7 @@ fn with(f: impl FnOnce(&mut Options)) -> Options {
 }
 
 fn path(target: &str, options: &Options) -> Result<String, InvalidRequest> {
-    let mut buf = [0; 4096];
+    let mut buf = None;
     let mut heap = Vec::new();
     path::normalize_path(target, options, &mut buf, &mut heap).map(str::to_owned)
 }
@@ -503,12 +503,12 @@ fn limits_and_buffers() {
 
 #[test]
 fn unchanged_paths_are_borrowed() {
-    let mut buf = [0; 4096];
+    let mut buf = None;
     let mut heap = Vec::new();
     let target = "/api/v1/orders/42.json?verbose=1";
     let got = path::normalize_path(target, &D, &mut buf, &mut heap);
     assert_eq!(got.map(str::as_ptr), Ok(target.as_ptr()));
-    let mut buf = [0; 4096];
+    let mut buf = None;
     let got = path::normalize_path("/a/./b", &D, &mut buf, &mut heap);
     assert_eq!(got, Ok("/a/b"));
     assert_eq!(heap.capacity(), 0);
@@ -595,7 +595,7 @@ fn hosts() {
 
 #[test]
 fn long_hosts_use_the_heap_when_the_limit_allows() {
-    let mut buf = [0; 256];
+    let mut buf = None;
     let mut heap = Vec::new();
     let long = "A".repeat(300);
     let got = host::normalize_host(&long, 1000, &mut buf, &mut heap);
@@ -1130,7 +1130,7 @@ fn speed() {
         start.elapsed() / rounds
     );
     for target in cases {
-        let mut buf = [0; 4096];
+        let mut buf = None;
         let mut heap = Vec::new();
         let rounds = 2_000_000u32;
         let start = Instant::now();
@@ -1173,7 +1173,7 @@ fn speed() {
         .is_ok()
     });
     time("host", &|| {
-        let mut buf = [0; 256];
+        let mut buf = None;
         let mut heap = Vec::new();
         host::normalize_host(
             black_box("Payments.prod.svc:8443"),
