@@ -57,6 +57,18 @@ fn subject_name(subject: &Subject) -> &'static str {
     }
 }
 
+/// The plural of [`kind_name`].
+fn kind_plural(kind: &ValueKind) -> &'static str {
+    match kind {
+        ValueKind::String(_) => "strings",
+        ValueKind::Integer(_) => "ports",
+        ValueKind::Method { .. } => "methods",
+        ValueKind::Address { .. } => "addresses",
+        ValueKind::Range { .. } => "port ranges",
+        ValueKind::Name { .. } => "names",
+    }
+}
+
 fn kind_name(kind: &ValueKind) -> &'static str {
     match kind {
         ValueKind::String(_) => "string",
@@ -251,8 +263,8 @@ fn typed_values(
                             use_source,
                             span,
                             format!(
-                                "`{name}` holds {}s, but `{}` takes {}",
-                                kind_name(kind),
+                                "`{name}` holds {}, but `{}` takes {}",
+                                kind_plural(kind),
                                 subject_name(subject),
                                 takes(subject)
                             ),

@@ -8,6 +8,11 @@ use crate::syntax::{Let, LetValue, Value, ValueKind};
 
 use super::Reporter;
 
+/// Methods common enough that a lower-case one is surely a misspelling.
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
+
 /// A value after splicing names, with where it came from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Spliced<'a> {
@@ -123,9 +128,14 @@ impl<'a> Lets<'a> {
         report: &mut Reporter<'_>,
     ) -> bool {
         let Some(&(def_source, binding)) = self.by_name.get(name) else {
-            let hint = did_you_mean(name, self.names())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
+            let upper = name.to_ascii_uppercase();
+            let hint = match did_you_mean(name, self.names()) {
+                Some(n) => format!("; did you mean `{n}`?"),
+                None if METHODS.contains(&upper.as_str()) => {
+                    format!("; methods are upper case: did you mean `{upper}`?")
+                }
+                None => String::new(),
+            };
             report.error(source, span, format!("undefined name `{name}`{hint}"));
             return false;
         };

@@ -13,7 +13,13 @@ pub(crate) fn parse_net(text: &str) -> Result<IpNet, String> {
         Some((a, p)) => (a, Some(p)),
         None => (text, None),
     };
-    let addr = parse_addr(addr_text).map_err(|e| format!("{e} in `{text}`"))?;
+    let addr = parse_addr(addr_text).map_err(|e| {
+        if prefix_text.is_some() {
+            format!("{e} in `{text}`")
+        } else {
+            e
+        }
+    })?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let prefix = match prefix_text {
         None => max,

@@ -1,0 +1,235 @@
+//! Every compile-time error of spec §8, reported where it belongs, all in one run.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use portcullis::{CompileLimits, Policy};
+
+/// Compiles `source` and returns `(line, column, message)` of every error.
+fn errors(source: &str) -> Vec<(u32, u32, String)> {
+    match Policy::compile(source) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .diagnostics()
+            .iter()
+            .map(|d| (d.line(), d.column(), d.message().to_string()))
+            .collect(),
+    }
+}
+
+/// One case: a source with exactly one error at `line:col` whose message contains `needle`.
+#[track_caller]
+fn one(source: &str, line: u32, col: u32, needle: &str) {
+    let found = errors(source);
+    assert_eq!(found.len(), 1, "{source:?} gave {found:?}");
+    let (l, c, m) = &found[0];
+    assert_eq!((*l, *c), (line, col), "{source:?}: {m}");
+    assert!(m.contains(needle), "{source:?}: `{m}` lacks `{needle}`");
+}
+
+#[test]
+fn each_error_of_section_8() {
+    let cases: &[(&str, u32, u32, &str)] = &[
+        ("allow \"r\" {", 1, 12, ""),
+        ("default deny\ndefault allow", 2, 1, "second `default`"),
+        (
+            "allow \"r\" {}\ndeny \"r\" {}",
+            2,
+            6,
+            "duplicate rule name `r`",
+        ),
+        (
+            "let a = [\"x\"]\nlet a = [\"y\"]",
+            2,
+            5,
+            "duplicate `let` name `a`",
+        ),
+        (
+            "test \"t\" {}\ntest \"t\" {}",
+            2,
+            6,
+            "duplicate test name `t`",
+        ),
+        (
+            "let fronts = [\"x\"]\nallow \"r\" { identity in front }",
+            2,
+            25,
+            "did you mean `fronts`?",
+        ),
+        (
+            "let o = [10.0.0.0/8]\nallow \"r\" { identity in o }",
+            2,
+            25,
+            "`o` holds addresses, but `identity` takes strings",
+        ),
+        (
+            "allow \"r\" { identity 10.0.0.1 }",
+            1,
+            22,
+            "takes strings, found address",
+        ),
+        (
+            "allow \"r\" { source \"10.0.0.1\" }",
+            1,
+            20,
+            "takes addresses",
+        ),
+        (
+            "allow \"r\" { source 10.0.0.256 }",
+            1,
+            20,
+            "invalid IPv4 address",
+        ),
+        ("allow \"r\" { source 10.1.2.3/8 }", 1, 20, "host bits"),
+        ("allow \"r\" { source 2001:db8::1/32 }", 1, 20, "host bits"),
+        ("allow \"r\" { source 010.0.0.1 }", 1, 20, "leading zero"),
+        ("allow \"r\" { source 10.0.0.0/33 }", 1, 20, "prefix length"),
+        ("allow \"r\" { port 65536 }", 1, 18, "above 65535"),
+        ("allow \"r\" { port 90..80 }", 1, 18, "starts after it ends"),
+        ("allow \"r\" { port 80..65536 }", 1, 18, "above 65535"),
+        (
+            "allow \"r\" { path \"a\" }",
+            1,
+            18,
+            "does not begin with `/`",
+        ),
+        ("allow \"r\" { path \"/a/../b\" }", 1, 18, "normalized form"),
+        ("allow \"r\" { path \"/a//b\" }", 1, 18, "normalized form"),
+        ("allow \"r\" { path \"/a%2Fb\" }", 1, 18, "encoded slash"),
+        ("allow \"r\" { path \"/a%41\" }", 1, 18, "normalized form"),
+        ("allow \"r\" { path \"/**/a\" }", 1, 18, "last segment"),
+        (
+            "allow \"r\" { path \"/a b\" }",
+            1,
+            18,
+            "invalid path pattern",
+        ),
+        (
+            "allow \"r\" { path ~ \"(\" }",
+            1,
+            20,
+            "invalid regular expression",
+        ),
+        (
+            "allow \"r\" { header \"x\" ~ \"a{1000}{1000}\" }",
+            1,
+            26,
+            "too large",
+        ),
+        ("allow \"r\" { method \"get\" }", 1, 20, "not upper case"),
+        ("allow \"r\" { method \"GE T\" }", 1, 20, "invalid method"),
+        ("allow \"r\" { method get }", 1, 20, "did you mean `GET`?"),
+        (
+            "allow \"r\" { method present }",
+            1,
+            13,
+            "`present` is not allowed for `method`",
+        ),
+        (
+            "allow \"r\" { path present }",
+            1,
+            13,
+            "`present` is not allowed for `path`",
+        ),
+        (
+            "allow \"r\" { port ~ \"80\" }",
+            1,
+            20,
+            "`~` is not allowed for `port`",
+        ),
+        ("allow \"r\" { host \"a:80\" }", 1, 18, "has a port"),
+        (
+            "allow \"r\" { identiy \"x\" }",
+            1,
+            13,
+            "did you mean `identity`?",
+        ),
+        (
+            "test \"t\" { allow GET \"/\" port 70000 }",
+            1,
+            31,
+            "above 65535",
+        ),
+        (
+            "test \"t\" { allow GET \"/\" source 10.0.0.0/8 }",
+            1,
+            33,
+            "one address",
+        ),
+    ];
+    for &(source, line, col, needle) in cases {
+        one(source, line, col, needle);
+    }
+}
+
+#[test]
+fn all_errors_in_one_run_in_source_order() {
+    let found = errors(
+        "default deny\ndefault allow\nallow \"a\" { port 70000 }\nallow \"b\" { method get }\nallow \"a\" {}\n",
+    );
+    let lines: Vec<u32> = found.iter().map(|e| e.0).collect();
+    assert_eq!(lines, [2, 3, 4, 5], "{found:?}");
+}
+
+#[test]
+fn errors_across_sources_name_their_file() {
+    let err = Policy::compile_sources([("a.pcl", "allow \"r\" {}"), ("b.pcl", "\nallow \"r\" {}")])
+        .unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.file(), d.line(), d.column()), ("b.pcl", 2, 7));
+    assert!(
+        err.to_string()
+            .starts_with("b.pcl:2:7: error: duplicate rule name `r`\n")
+    );
+}
+
+#[test]
+fn names_are_order_free_and_cycles_are_errors() {
+    assert!(errors("allow \"r\" { identity in ids }\nlet ids = [\"a\"]").is_empty());
+    assert!(
+        errors("let a = [b]\nlet b = [\"x\", c]\nlet c = [\"y\"]\nallow \"r\" { identity in a }")
+            .is_empty()
+    );
+    let found = errors("let a = [b]\nlet b = [a]\nallow \"r\" { identity in a }");
+    assert!(
+        found.iter().any(|e| e.2.contains("in terms of itself")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn limits_fail_with_clear_errors() {
+    let mut limits = CompileLimits::default();
+    limits.max_values = 3;
+    let err = Policy::compile_sources_with([("p", "allow \"r\" { port 1, 2, 3, 4 }")], &limits)
+        .unwrap_err();
+    assert!(err.to_string().contains("more than 3 values"), "{err}");
+
+    // Exponential splicing is cut off by the value limit, quickly.
+    let mut text = String::from("let l0 = [\"x\", \"y\"]\n");
+    for i in 1..30 {
+        text.push_str(&format!("let l{i} = [l{}, l{}]\n", i - 1, i - 1));
+    }
+    text.push_str("allow \"r\" { identity in l29 }\n");
+    let err = Policy::compile(&text).unwrap_err();
+    assert!(err.to_string().contains("values in one condition"), "{err}");
+
+    // Deep chains of names stop at the depth limit instead of overflowing the stack.
+    let mut text = String::from("let n0 = [\"x\"]\n");
+    for i in 1..5000 {
+        text.push_str(&format!("let n{i} = n{}\n", i - 1));
+    }
+    text.push_str("allow \"r\" { identity in n4999 }\n");
+    let err = Policy::compile(&text).unwrap_err();
+    assert!(err.to_string().contains("deep"), "{err}");
+
+    let mut limits = CompileLimits::default();
+    limits.max_regex_bytes = 1000;
+    let err =
+        Policy::compile_sources_with([("p", "allow \"r\" { path ~ \"/[a-z]{50}\" }")], &limits)
+            .unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
+}
