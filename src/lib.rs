@@ -97,7 +97,11 @@
 //! - Evaluation normalizes the request once into stack buffers, walks the tree and
 //!   returns a [`Decision`] that borrows rule names from the [`Policy`].
 #![forbid(unsafe_code)]
-#![deny(missing_docs, missing_debug_implementations, rustdoc::broken_intra_doc_links)]
+#![deny(
+    missing_docs,
+    missing_debug_implementations,
+    rustdoc::broken_intra_doc_links
+)]
 
 mod check;
 mod compile;
