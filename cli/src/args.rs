@@ -41,6 +41,9 @@ Options:
       --backslash MODE            raw \\ in paths: reject (default), slash
       --semicolon MODE            ; in paths: reject (default), keep, strip
       --no-merge-slashes          keep runs of / instead of merging them
+      --strict-escapes            also refuse %25, %3B, escaped controls and
+                                  escaped non-ASCII bytes (for backends that
+                                  decode twice or fold Unicode)
   -h, --help                      print this help
   -V, --version                   print the version
 
@@ -162,6 +165,7 @@ impl OptionFlags {
             "--backslash" => "--backslash",
             "--semicolon" => "--semicolon",
             "--no-merge-slashes" => "--no-merge-slashes",
+            "--strict-escapes" => "--strict-escapes",
             _ => return Ok(false),
         };
         if self.seen.contains(&key) {
@@ -174,6 +178,13 @@ impl OptionFlags {
                 return Err(usage("`--no-merge-slashes` takes no value"));
             }
             options.merge_slashes = false;
+            return Ok(true);
+        }
+        if key == "--strict-escapes" {
+            if inline.is_some() {
+                return Err(usage("`--strict-escapes` takes no value"));
+            }
+            options.strict_escapes = true;
             return Ok(true);
         }
         let value = args.value(key, inline)?;

@@ -148,6 +148,8 @@ impl<'a> Lets<'a> {
             return false;
         }
         if stack.len() >= report.limits.max_name_depth {
+            // Blame the use in the rule, where the chain starts.
+            let (source, span) = via.map_or((source, span), |(s, sp, _)| (s, sp));
             report.error(
                 source,
                 span,

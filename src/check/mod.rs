@@ -73,7 +73,8 @@ pub(crate) enum Attribute {
     Source,
 }
 
-/// What a condition tests, before `not`. Every list holds at least one value.
+/// What a condition tests, before `not`. A list may be empty (`in []`): the test is
+/// then false, and `not` makes it true.
 #[derive(Debug)]
 pub(crate) enum CondTest {
     Identity(Vec<IdentityGlob>),

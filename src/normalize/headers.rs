@@ -6,7 +6,8 @@ use crate::request::InlineList;
 
 /// Checks the header lines: at most `max_headers` of them and `max_header_bytes` of
 /// names and values together; every name an RFC 9110 token; no value containing NUL,
-/// CR or LF (the bytes that split or truncate a header line downstream, spec §6).
+/// CR or LF (the bytes that split or truncate a header line downstream, spec §6), and
+/// none with leading or trailing space or tab (fail closed where the spec is silent).
 /// Other bytes, obs-text included, are allowed: values are matched as bytes.
 pub(crate) fn check_headers(
     headers: &InlineList<(&str, &[u8])>,
@@ -26,6 +27,13 @@ pub(crate) fn check_headers(
         }
         if value.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n') {
             return Err(InvalidRequest::InvalidHeaderValue);
+        }
+        // RFC 9110 §5.5: a field value has no leading or trailing white space, and
+        // HTTP parsers strip it. A value that still carries some did not come from
+        // one, and `"prod "` must not slip past a rule on `"prod"`.
+        let padded = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+        if padded(value.first()) || padded(value.last()) {
+            return Err(InvalidRequest::PaddedHeaderValue);
         }
     }
     Ok(())

@@ -239,6 +239,13 @@ pub struct Options {
     /// Merge runs of `/` into one (default true). Off, `//admin` does not match rules
     /// for `/admin`, which most backends would serve for it (Envoy CVE-2019-9901).
     pub merge_slashes: bool,
+    /// Refuse escapes that are harmless to this library but that a backend which
+    /// decodes again, folds Unicode (NFKC) or trims could read as something else:
+    /// `%25` (double encoding: `%252e`), `%3B` (an encoded `;`), escaped controls and
+    /// space (`%00`–`%20`, `%7F`) and escaped non-ASCII bytes (`%EF%BC%8F`, a
+    /// full-width `/`). Off by default, as the language specifies that these escapes
+    /// are kept and matched as written; turn it on in front of such backends.
+    pub strict_escapes: bool,
     /// Size limits.
     pub limits: RequestLimits,
 }
@@ -250,6 +257,7 @@ impl Default for Options {
             backslash: Backslash::Reject,
             semicolon: Semicolon::Reject,
             merge_slashes: true,
+            strict_escapes: false,
             limits: RequestLimits::default(),
         }
     }
@@ -312,6 +320,15 @@ pub enum InvalidRequest {
     /// A header value contains NUL, CR or LF.
     #[error("header value contains NUL, CR or LF")]
     InvalidHeaderValue,
+    /// A header value starts or ends with a space or tab, which no HTTP parser
+    /// delivers (RFC 9110 §5.5) and which would let `"prod "` differ from `"prod"`.
+    #[error("header value has leading or trailing white space")]
+    PaddedHeaderValue,
+    /// Under [`Options::strict_escapes`], an escape that a second decoder could turn
+    /// into something else: `%25` (double encoding), `%3B`, controls and space, or
+    /// non-ASCII bytes.
+    #[error("escape in path that a second decoding could change (strict escapes)")]
+    AmbiguousEscape,
     /// More header lines or bytes than the limits allow.
     #[error("too many or too large headers")]
     HeadersTooLarge,

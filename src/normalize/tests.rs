@@ -25,6 +25,7 @@ fn opts(
         backslash,
         semicolon,
         merge_slashes: merge,
+        strict_escapes: false,
         limits: RequestLimits::default(),
     }
 }
@@ -34,6 +35,7 @@ const D: Options = Options {
     backslash: Backslash::Reject,
     semicolon: Semicolon::Reject,
     merge_slashes: true,
+    strict_escapes: false,
     limits: RequestLimits {
         max_path_len: 4096,
         max_host_len: 255,
@@ -1187,4 +1189,32 @@ fn speed() {
         headers::check_headers(&black_box(&request).headers, &D.limits).is_ok()
             && headers::check_attrs(&black_box(&request).attrs, &D.limits).is_ok()
     });
+}
+
+#[test]
+fn strict_escapes_refuse_what_a_second_decoder_could_change() {
+    let strict = with(|o| o.strict_escapes = true);
+    for path in [
+        "/a/%252e%252e/b",
+        "/a/..%3Bx",
+        "/admin%20/x",
+        "/%0dadmin",
+        "/a%09",
+        "/a%7F",
+        "/%EF%BC%8Fadmin",
+        "/%C3%A9",
+    ] {
+        assert_eq!(
+            normalize_path(path, &strict),
+            Err(InvalidRequest::AmbiguousEscape),
+            "{path}"
+        );
+        assert!(
+            normalize_path(path, &D).is_ok(),
+            "{path} is valid by default"
+        );
+    }
+    for path in ["/a%2A", "/a%21", "/%41", "/a/%2e%2e/b", "/a%5B"] {
+        assert!(normalize_path(path, &strict).is_ok(), "{path}");
+    }
 }
