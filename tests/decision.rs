@@ -412,3 +412,40 @@ fn ports_sources_methods_hosts() {
     case(&p, get("/").host("A.B.Svc:443"), "allow svc", &[]);
     case(&p, get("/").host("svc"), "deny default", &[]);
 }
+
+/// `*` and `{name}` are the same one-segment wildcard (spec §5): two rules whose
+/// patterns differ only in that spelling are both still rules, and the first matching
+/// `deny` decides (§7.2). Five rules, so that the compiled tree splits on the path.
+#[test]
+fn star_and_named_segment_in_different_rules_both_match() {
+    let p = compile(
+        r#"
+        deny "block" { path "/admin/*" }
+        allow "pages" { path "/admin/{page}" }
+        allow "c" { path "/c" }
+        allow "d" { path "/d" }
+        allow "e" { path "/e" }
+        "#,
+    );
+    case(&p, get("/admin/users"), "deny block", &[]);
+    let p = compile(
+        r#"
+        allow "a" { path "/*" }
+        allow "b" { path "/{id}" }
+        allow "c" { path "/c" }
+        allow "d" { path "/d" }
+        allow "e" { path "/e" }
+        "#,
+    );
+    case(&p, get("/x"), "allow a", &[]);
+    let p = compile(
+        r#"
+        audit "tail a" { path "/*/**" }
+        audit "tail b" { path "/{id}/**" }
+        allow "c" { path "/c" }
+        allow "d" { path "/d" }
+        allow "e" { path "/e" }
+        "#,
+    );
+    case(&p, get("/x/y"), "deny default", &["tail a", "tail b"]);
+}
