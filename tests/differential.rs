@@ -60,17 +60,86 @@ fn check(
         let expected = evaluate(policy, &request, &options);
         let actual = Outcome::of(&compiled.evaluate(&request));
         if expected != actual {
+            let small = minimize(policy, req, options);
+            let (small_expected, small_actual) =
+                disagreement(&small, req, options).unwrap_or((expected.clone(), actual.clone()));
             return Err(TestCaseError::fail(format!(
                 "decision differs from the reference\n  request:   {req:?}\n  options:   {options:?}\n  \
-                 normalized: {:?}\n  reference: {expected:?}\n  library:   {actual:?}\n\
-                 --- policy ({} sources) ---\n{}",
+                 normalized: {:?}\n\
+                 --- minimized policy ({} of {} rules) ---\n{}\
+                 --- on the minimized policy ---\n  reference: {small_expected:?}\n  library:   {small_actual:?}\n\
+                 --- on the whole policy ---\n  reference: {expected:?}\n  library:   {actual:?}\n\
+                 --- whole policy ({} sources) ---\n{}",
                 portcullis::normalize::normalize_request(&request, &options),
+                small.rules.len(),
+                policy.rules.len(),
+                small.print(),
                 texts.len(),
                 texts.join("# --- next source ---\n")
             )));
         }
     }
     Ok(())
+}
+
+/// The reference's and the library's outcomes when they differ on `req` (one source).
+fn disagreement(policy: &model::Policy, req: &Req, options: Options) -> Option<(Outcome, Outcome)> {
+    let compiled = Policy::compile(&policy.print()).ok()?.with_options(options);
+    let request = req.request();
+    let expected = evaluate(policy, &request, &options);
+    let actual = Outcome::of(&compiled.evaluate(&request));
+    (expected != actual).then_some((expected, actual))
+}
+
+/// A smaller policy on which the library still disagrees with the reference about
+/// `req`: drops runs of rules (halving the run length), then single conditions, then
+/// unused `let`s, keeping each removal that keeps the disagreement.
+fn minimize(policy: &model::Policy, req: &Req, options: Options) -> model::Policy {
+    let fails = |p: &model::Policy| disagreement(p, req, options).is_some();
+    let mut p = policy.clone();
+    if !fails(&p) {
+        return p;
+    }
+    let mut run = p.rules.len().div_ceil(2).max(1);
+    loop {
+        let mut i = 0;
+        while i < p.rules.len() {
+            let mut q = p.clone();
+            q.rules.drain(i..(i + run).min(q.rules.len()));
+            if fails(&q) {
+                p = q;
+            } else {
+                i += run;
+            }
+        }
+        if run == 1 {
+            break;
+        }
+        run = run.div_ceil(2);
+    }
+    for r in 0..p.rules.len() {
+        let mut c = 0;
+        while c < p.rules[r].conds.len() {
+            let mut q = p.clone();
+            q.rules[r].conds.remove(c);
+            if fails(&q) {
+                p = q;
+            } else {
+                c += 1;
+            }
+        }
+    }
+    let mut l = 0;
+    while l < p.lets.len() {
+        let mut q = p.clone();
+        q.lets.remove(l);
+        if fails(&q) {
+            p = q;
+        } else {
+            l += 1;
+        }
+    }
+    p
 }
 
 /// Rule indexes at which to cut the policy into sources (none most of the time).

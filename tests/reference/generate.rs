@@ -37,7 +37,7 @@ const SEGMENTS: &[&str] = &[
     "api", "v1", "orders", "42", "static", "a.css", "healthz", "css", "secret",
 ];
 
-const PATTERN_SEGMENTS: &[&str] = &["*", "{id}", "*.css", "v*", "a*", "*s"];
+const PATTERN_SEGMENTS: &[&str] = &["*", "{id}", "{x}", "*.css", "v*", "a*", "*s"];
 
 const REQUEST_PATH_EXTRAS: &[&str] = &[
     "/api/v1/orders/42?verbose=1",
@@ -68,6 +68,7 @@ const BAD_METHODS: &[&str] = &["get", "Get", "G ET", ""];
 const HOST_PATTERNS: &[&str] = &[
     "payments.svc",
     "*.svc",
+    "*.SVC",
     "*",
     "api.example.com",
     "svc",
