@@ -1,0 +1,233 @@
+//! Differential test: the compiled decision tree against the reference evaluator in
+//! `tests/reference`, on random policies and random requests drawn from shared pools.
+//!
+//! The number of cases is proptest's default (256), or `PROPTEST_CASES`:
+//!
+//! ```text
+//! PROPTEST_CASES=100000 cargo test --release --test differential
+//! ```
+//!
+//! (The big-policy property runs one case in 16 of that, at least 8.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod reference;
+
+use portcullis::Policy;
+use portcullis::normalize::Options;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+use reference::eval::{Outcome, evaluate};
+use reference::generate;
+use reference::model::{self, Req};
+
+/// Compiles the model (as one source, or cut into several) and compares every request's
+/// decision with the reference's.
+fn check(
+    policy: &model::Policy,
+    cuts: &[usize],
+    options: Options,
+    requests: &[Req],
+) -> Result<(), TestCaseError> {
+    let texts = policy.print_split(cuts);
+    let compiled = if texts.len() == 1 {
+        Policy::compile(&policy.print())
+    } else {
+        Policy::compile_sources(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("part{i}.pcl"), t.as_str())),
+        )
+    };
+    let compiled = match compiled {
+        Ok(p) => p.with_options(options),
+        Err(e) => {
+            return Err(TestCaseError::fail(format!(
+                "the generated policy does not compile:\n{e}\n--- policy ({} sources) ---\n{}",
+                texts.len(),
+                texts.join("# --- next source ---\n")
+            )));
+        }
+    };
+    for req in requests {
+        let request = req.request();
+        let expected = evaluate(policy, &request, &options);
+        let actual = Outcome::of(&compiled.evaluate(&request));
+        if expected != actual {
+            let small = minimize(policy, req, options);
+            let (small_expected, small_actual) =
+                disagreement(&small, req, options).unwrap_or((expected.clone(), actual.clone()));
+            return Err(TestCaseError::fail(format!(
+                "decision differs from the reference\n  request:   {req:?}\n  options:   {options:?}\n  \
+                 normalized: {:?}\n\
+                 --- minimized policy ({} of {} rules) ---\n{}\
+                 --- on the minimized policy ---\n  reference: {small_expected:?}\n  library:   {small_actual:?}\n\
+                 --- on the whole policy ---\n  reference: {expected:?}\n  library:   {actual:?}\n\
+                 --- whole policy ({} sources) ---\n{}",
+                portcullis::normalize::normalize_request(&request, &options),
+                small.rules.len(),
+                policy.rules.len(),
+                small.print(),
+                texts.len(),
+                texts.join("# --- next source ---\n")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The reference's and the library's outcomes when they differ on `req` (one source).
+fn disagreement(policy: &model::Policy, req: &Req, options: Options) -> Option<(Outcome, Outcome)> {
+    let compiled = Policy::compile(&policy.print()).ok()?.with_options(options);
+    let request = req.request();
+    let expected = evaluate(policy, &request, &options);
+    let actual = Outcome::of(&compiled.evaluate(&request));
+    (expected != actual).then_some((expected, actual))
+}
+
+/// A smaller policy on which the library still disagrees with the reference about
+/// `req`: drops runs of rules (halving the run length), then single conditions, then
+/// unused `let`s, keeping each removal that keeps the disagreement.
+fn minimize(policy: &model::Policy, req: &Req, options: Options) -> model::Policy {
+    let fails = |p: &model::Policy| disagreement(p, req, options).is_some();
+    let mut p = policy.clone();
+    if !fails(&p) {
+        return p;
+    }
+    let mut run = p.rules.len().div_ceil(2).max(1);
+    loop {
+        let mut i = 0;
+        while i < p.rules.len() {
+            let mut q = p.clone();
+            q.rules.drain(i..(i + run).min(q.rules.len()));
+            if fails(&q) {
+                p = q;
+            } else {
+                i += run;
+            }
+        }
+        if run == 1 {
+            break;
+        }
+        run = run.div_ceil(2);
+    }
+    for r in 0..p.rules.len() {
+        let mut c = 0;
+        while c < p.rules[r].conds.len() {
+            let mut q = p.clone();
+            q.rules[r].conds.remove(c);
+            if fails(&q) {
+                p = q;
+            } else {
+                c += 1;
+            }
+        }
+    }
+    let mut l = 0;
+    while l < p.lets.len() {
+        let mut q = p.clone();
+        q.lets.remove(l);
+        if fails(&q) {
+            p = q;
+        } else {
+            l += 1;
+        }
+    }
+    p
+}
+
+/// Rule indexes at which to cut the policy into sources (none most of the time).
+fn cuts(max: usize) -> impl Strategy<Value = Vec<usize>> {
+    prop_oneof![
+        3 => Just(Vec::new()),
+        1 => prop::collection::vec(0..=max, 1..3),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn compiled_tree_agrees_with_reference(
+        policy in generate::policy(0..41),
+        cuts in cuts(40),
+        options in generate::options(),
+        requests in prop::collection::vec(generate::request(), 1..17),
+    ) {
+        check(&policy, &cuts, options, &requests)?;
+    }
+}
+
+fn big_config() -> ProptestConfig {
+    let default = ProptestConfig::default();
+    ProptestConfig {
+        cases: (default.cases / 16).max(8),
+        ..default
+    }
+}
+
+proptest! {
+    #![proptest_config(big_config())]
+
+    /// Policies large enough that the tree splits (it keeps leaves of at most four
+    /// rules), with many requests each.
+    #[test]
+    fn big_compiled_tree_agrees_with_reference(
+        policy in generate::policy(200..1001),
+        options in generate::options(),
+        requests in prop::collection::vec(generate::request(), 32..65),
+    ) {
+        check(&policy, &[], options, &requests)?;
+    }
+}
+
+/// The matchers of the reference itself, against the examples the spec gives.
+#[test]
+fn reference_matchers_follow_the_spec_examples() {
+    use reference::eval::{host_pattern, identity_glob, path_pattern};
+    let paths: &[(&str, &str, bool)] = &[
+        ("/static/**", "/static", true),
+        ("/static/**", "/static/", true),
+        ("/static/**", "/static/css/a.css", true),
+        ("/static/**", "/staticx", false),
+        ("/a", "/a/", false),
+        ("/a/", "/a/", true),
+        ("/a/", "/a", false),
+        ("/*", "/", false),
+        ("/{id}", "/42", true),
+        ("/*.png", "/.png", true),
+        ("/*.png", "/a.png/b", false),
+        ("/v*/x", "/v1/x", true),
+        ("/**", "/", true),
+    ];
+    for &(p, s, want) in paths {
+        assert_eq!(path_pattern(p, s), want, "path {p} ~ {s}");
+    }
+    let ids: &[(&str, &str, bool)] = &[
+        ("spiffe://p/ns/web/sa/*", "spiffe://p/ns/web/sa/x", true),
+        ("spiffe://p/ns/web/sa/*", "spiffe://p/ns/web/sa/x/y", false),
+        ("spiffe://p/**", "spiffe://p/ns/web/sa/x/y", true),
+        ("spiffe://p/ns/*/sa/db", "spiffe://p/ns/x/y/sa/db", false),
+        ("a", "A", false),
+    ];
+    for &(g, s, want) in ids {
+        assert_eq!(identity_glob(g, s), want, "identity {g} ~ {s}");
+    }
+    let hosts: &[(&str, &str, bool)] = &[
+        ("*.example", "a.example", true),
+        ("*.example", "a.b.example", true),
+        ("*.example", "example", false),
+        ("*.example", ".example", false),
+        ("Payments.SVC", "payments.svc", true),
+        ("*", "anything", true),
+    ];
+    for &(p, h, want) in hosts {
+        assert_eq!(host_pattern(p, h), want, "host {p} ~ {h}");
+    }
+}

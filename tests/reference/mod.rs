@@ -1,0 +1,7 @@
+//! A reference for differential testing: a plain model of a policy, a printer from
+//! the model to policy text, a rule-by-rule evaluator that follows spec §5 and §7
+//! literally, and proptest strategies for policies and requests.
+
+pub mod eval;
+pub mod generate;
+pub mod model;
