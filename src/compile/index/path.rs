@@ -14,8 +14,11 @@ struct TrieNode {
     literal: FxHashMap<Box<str>, u32>,
     one: Option<u32>,
     globs: Vec<(Box<[Box<str>]>, u32)>,
-    end: Option<NodeId>,
-    tail: Option<NodeId>,
+    /// Subtrees of patterns that end here. Patterns that differ only in spelling
+    /// (`*` and `{id}`) share a trie path but may lead to different subtrees.
+    end: Vec<NodeId>,
+    /// Subtrees of patterns with a `**` tail here.
+    tail: Vec<NodeId>,
 }
 
 #[derive(Debug)]
@@ -32,8 +35,7 @@ impl Default for PathTrie {
 }
 
 impl PathTrie {
-    /// Inserts `pattern` leading to `child`. Identical patterns share one child: the
-    /// builder gives each distinct pattern its own subtree.
+    /// Inserts `pattern` leading to `child`.
     pub(crate) fn insert(&mut self, pattern: &PathPattern, child: NodeId) {
         let mut at = 0usize;
         for segment in pattern.segments() {
@@ -43,7 +45,7 @@ impl PathTrie {
             };
             let target = match segment {
                 Segment::Tail => {
-                    node.tail = Some(child);
+                    node.tail.push(child);
                     return;
                 }
                 Segment::Literal(lit) => *node.literal.entry(lit.clone()).or_insert(next as u32),
@@ -62,7 +64,7 @@ impl PathTrie {
             at = target as usize;
         }
         if let Some(node) = self.nodes.get_mut(at) {
-            node.end = Some(child);
+            node.end.push(child);
         }
     }
 
@@ -78,11 +80,11 @@ impl PathTrie {
         let Some(node) = self.nodes.get(at as usize) else {
             return;
         };
-        if let Some(tail) = node.tail {
+        for &tail in &node.tail {
             f(tail);
         }
         let Some(rest) = rest else {
-            if let Some(end) = node.end {
+            for &end in &node.end {
                 f(end);
             }
             return;
