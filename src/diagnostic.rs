@@ -157,7 +157,7 @@ impl CompileError {
                 .position(|f| *f == d.file)
                 .unwrap_or(usize::MAX)
         };
-        diagnostics.sort_by(|a, b| (rank(a), a.line, a.column).cmp(&(rank(b), b.line, b.column)));
+        diagnostics.sort_by_key(|d| (rank(d), d.line, d.column));
         diagnostics.dedup();
         CompileError { diagnostics }
     }

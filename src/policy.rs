@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use crate::check::{self, CheckedPolicy};
 use crate::compile::Tree;
-use crate::diagnostic::CompileError;
+use crate::diagnostic::{CompileError, Diagnostic};
 use crate::eval::decision::Decision;
+use crate::limits::CompileLimits;
 use crate::normalize::Options;
 use crate::request::Request;
+use crate::span::Span;
 use crate::syntax::{self, File};
 use crate::testing::TestReport;
 
@@ -70,9 +72,46 @@ impl Policy {
         N: AsRef<str>,
         T: AsRef<str>,
     {
+        Policy::compile_sources_with(sources, &CompileLimits::default())
+    }
+
+    /// Compiles several named sources as one policy, within `limits`.
+    ///
+    /// ```
+    /// use portcullis::{CompileLimits, Policy};
+    /// let limits = CompileLimits { max_source_bytes: 8, ..CompileLimits::default() };
+    /// let err = Policy::compile_sources_with([("p", "default deny")], &limits).unwrap_err();
+    /// assert!(err.to_string().contains("larger than 8 bytes"));
+    /// ```
+    pub fn compile_sources_with<I, N, T>(
+        sources: I,
+        limits: &CompileLimits,
+    ) -> Result<Policy, CompileError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
         let sources: Vec<(N, T)> = sources.into_iter().collect();
         let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_ref()).collect();
         let mut diagnostics = Vec::new();
+        for (name, text) in &sources {
+            let text = text.as_ref();
+            if text.len() > limits.max_source_bytes {
+                diagnostics.push(Diagnostic::new(
+                    name.as_ref(),
+                    text,
+                    Span::locate(text, 0, 0),
+                    format!(
+                        "source is larger than {} bytes: the limit is set in `CompileLimits`",
+                        limits.max_source_bytes
+                    ),
+                ));
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(CompileError::new(diagnostics, &names));
+        }
         let mut parsed = Vec::with_capacity(sources.len());
         for (name, text) in &sources {
             let (file, errors) = syntax::parse_source(name.as_ref(), text.as_ref());
@@ -83,7 +122,7 @@ impl Policy {
                 file,
             });
         }
-        let checked = check::check(&parsed);
+        let checked = check::check(&parsed, limits);
         let checked = match checked {
             Ok(checked) if diagnostics.is_empty() => checked,
             Ok(_) => return Err(CompileError::new(diagnostics, &names)),

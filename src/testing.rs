@@ -224,7 +224,7 @@ fn mismatch(
     };
     let mut message = format!("expected {expected}, got {got}");
     if let Some(ExpectedBy::Rule(name)) = by {
-        if !checked.rules.iter().any(|r| &*r.name == &**name) {
+        if !checked.rules.iter().any(|r| *r.name == **name) {
             let names = checked.rules.iter().map(|r| &*r.name);
             let hint = crate::suggest::did_you_mean(name, names)
                 .map(|n| format!("; did you mean `{n}`?"))

@@ -119,7 +119,7 @@ pub(crate) fn check_condition(
             | Subject::Header(_)
             | Subject::Attr(_),
         ) => {
-            let compiled = match regex::anchored(&re.value) {
+            let compiled = match regex::anchored(&re.value, report.limits.max_regex_bytes) {
                 Ok(r) => r,
                 Err(message) => {
                     report.error(source, re.span, message);

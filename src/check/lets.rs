@@ -90,6 +90,18 @@ impl<'a> Lets<'a> {
     ) -> bool {
         let mut ok = true;
         for value in values {
+            if out.len() >= report.limits.max_values {
+                let (at_source, span) = via.map_or((source, value.span), |(s, sp, _)| (s, sp));
+                report.error(
+                    at_source,
+                    span,
+                    format!(
+                        "more than {} values in one condition: the limit is set in `CompileLimits`",
+                        report.limits.max_values
+                    ),
+                );
+                return false;
+            }
             if let ValueKind::Name { name } = &value.kind {
                 ok &= self.splice_one_name(source, name, value.span, via, stack, out, report);
             } else {
@@ -122,6 +134,17 @@ impl<'a> Lets<'a> {
                 source,
                 span,
                 format!("`{name}` is defined in terms of itself"),
+            );
+            return false;
+        }
+        if stack.len() >= report.limits.max_name_depth {
+            report.error(
+                source,
+                span,
+                format!(
+                    "names refer to names more than {} deep: the limit is set in `CompileLimits`",
+                    report.limits.max_name_depth
+                ),
             );
             return false;
         }

@@ -19,6 +19,7 @@ use std::collections::HashSet;
 use ipnet::IpNet;
 
 use crate::diagnostic::Diagnostic;
+use crate::limits::CompileLimits;
 use crate::span::Span;
 use crate::syntax::{Effect, File, RuleKind};
 
@@ -114,6 +115,7 @@ pub(crate) enum Keyed {
 pub(crate) struct Reporter<'s> {
     sources: &'s [Source<'s>],
     diagnostics: Vec<Diagnostic>,
+    pub(crate) limits: CompileLimits,
 }
 
 impl Reporter<'_> {
@@ -128,10 +130,14 @@ impl Reporter<'_> {
 }
 
 /// Checks parsed sources as one policy.
-pub(crate) fn check(sources: &[Source<'_>]) -> Result<CheckedPolicy, Vec<Diagnostic>> {
+pub(crate) fn check(
+    sources: &[Source<'_>],
+    limits: &CompileLimits,
+) -> Result<CheckedPolicy, Vec<Diagnostic>> {
     let mut report = Reporter {
         sources,
         diagnostics: Vec::new(),
+        limits: *limits,
     };
 
     let mut default = None;
@@ -165,6 +171,19 @@ pub(crate) fn check(sources: &[Source<'_>]) -> Result<CheckedPolicy, Vec<Diagnos
     for (i, source) in sources.iter().enumerate() {
         for rule in &source.file.rules {
             let name = rule.name.value.as_str();
+            if rules.len() == limits.max_rules {
+                report.error(
+                    i,
+                    rule.span,
+                    format!(
+                        "more than {} rules: the limit is set in `CompileLimits`",
+                        limits.max_rules
+                    ),
+                );
+            }
+            if rules.len() >= limits.max_rules {
+                continue;
+            }
             if !rule_names.insert(name) {
                 report.error(i, rule.name.span, format!("duplicate rule name `{name}`"));
             }

@@ -3,7 +3,87 @@
 //!
 //! A request that cannot be normalized safely is *invalid* and is denied with reason
 //! `invalid_request`, whatever the rules say. Normalizing a valid request allocates
-//! nothing.
+//! nothing (for paths up to 4096 bytes).
+//!
+//! # Why
+//!
+//! A proxy that authorizes a path and a backend that serves it must agree on what the
+//! path *is*. Every difference between the two readings is a bypass: Envoy's
+//! CVE-2019-9901 (`/public/../admin` allowed as `/public/**`, served as `/admin`),
+//! Istio's CVE-2021-31920 (`/public%2F..%2Fadmin`), Tomcat's `..;` (`/public/..;/admin`,
+//! which the proxy sees as a segment `..;` and Tomcat as `..`), merged or unmerged
+//! `//`, `\` read as `/` by some servers, double decoding of `%252e`. Portcullis
+//! normalizes the request to one form before matching, and refuses what it cannot put
+//! in one form safely. The defaults refuse every ambiguous construct; the options
+//! accept some of them *if* your backend reads them the documented way.
+//!
+//! # Path, in order
+//!
+//! 1. The target must begin with `/` (origin form), else invalid.
+//! 2. Everything from the first `#` is dropped, and the query (from the first `?`) is
+//!    set apart: `path` never matches it (so `/a?x=/..` is `/a`). An ASCII control byte
+//!    (0x00–0x1F, 0x7F) anywhere in the target, query and fragment included, makes the
+//!    request invalid: the spec only lists the path's bytes, but a control in the query
+//!    is how header injection and log forgery travel, and no valid target has one
+//!    (fail closed).
+//! 3. Every `%` must start an escape `%XX` with two hex digits, and `%00` is invalid.
+//!    Escapes of unreserved characters (`A–Z a–z 0–9 - . _ ~`) are decoded, exactly
+//!    once (`%41` → `A`, `%2e` → `.`, which step 8 then sees as a dot); every other
+//!    escape is kept as text with upper-case hex (`%c3%a9` → `%C3%A9`; `%252e` is
+//!    `%25` and then the text `2e`: it never becomes `.`). The bytes of all escapes,
+//!    with the raw bytes between them, must be valid UTF-8: overlong forms (`%C0%AE`,
+//!    an old way to spell `.`), stray bytes (`%FF`) and truncated sequences (`%C3`) are
+//!    invalid. Other escapes, controls included (`%0A`), stay escaped and are matched
+//!    as their text. The raw bytes allowed are `A–Z a–z 0–9 - . _ ~ ! $ & ' ( ) * + , =
+//!    : @ /` and escapes (`\` and `;` below); any other byte (controls, space,
+//!    non-ASCII, `" < > [ ] ^ ` { | }` and the backtick) is invalid.
+//! 4. An encoded slash or backslash (`%2F`, `%5C`, either case) is invalid by default
+//!    ([`EscapedSlashes`]).
+//! 5. A raw `\` is invalid by default ([`Backslash`]).
+//! 6. A `;` is invalid by default ([`Semicolon`]).
+//! 7. Runs of `/` are merged into one ([`Options::merge_slashes`]).
+//! 8. Dot segments `.` and `..` are removed as in RFC 3986 §5.2.4; `..` at the root stays
+//!    at the root (`/..` → `/`, `/a/..` → `/`, `/a/b/..` → `/a/`, `/a/.` → `/a/`).
+//!
+//! The steps apply in this order: a decoded `%2E` is a dot for step 8, a stripped
+//! `..;x` is `..` for step 8, a decoded `%2F` separates segments for steps 6–8.
+//! Normalizing is idempotent: a normalized path, normalized again with the same
+//! options, is unchanged (kept `%2F` stays `%2F`; with merging off `//` stays).
+//! A target longer than [`RequestLimits::max_path_len`] is invalid.
+//!
+//! # The options and what they trade off
+//!
+//! - [`EscapedSlashes::Reject`] (default) refuses `%2F`/`%5C`: the proxy and the
+//!   backend cannot disagree on a segment boundary. `Decode` matches what a backend
+//!   that decodes before routing serves (the CVE-2021-31920 fix); `Keep` matches a
+//!   backend that routes on the raw path and treats `%2F` as part of a name (say, an
+//!   object key). Pick the one your backend does: the wrong one reopens the bypass.
+//! - [`Backslash::Reject`] (default) refuses `\`; `Slash` matches backends (IIS,
+//!   some frameworks) that read `\` as `/`, where `/public\..\admin` is `/admin`.
+//! - [`Semicolon::Reject`] (default) refuses `;`. `Keep` is for backends where `;` is
+//!   ordinary text; `Strip` for servlet containers (Tomcat, Jetty) that drop
+//!   `;jsessionid=...`-style parameters, which is what makes `/public/..;/admin` reach
+//!   `/admin` there: stripped, it is `..` and is removed before matching.
+//! - [`Options::merge_slashes`] (default on) makes `//admin` match `/admin` rules, as
+//!   most backends serve it (CVE-2019-9901); turn it off only for a backend that
+//!   really distinguishes empty segments.
+//!
+//! # Other attributes
+//!
+//! - Method: a non-empty RFC 9110 token with no lower-case letter (`get` is invalid,
+//!   never folded).
+//! - Host: see [`normalize_host`].
+//! - Source: an IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) becomes its IPv4 address;
+//!   an IPv4-compatible one (`::10.1.2.3`) is invalid (ambiguous).
+//! - Identity: non-empty, at most [`RequestLimits::max_identity_len`] bytes, no
+//!   controls or white space, no `.` or `..` segment; one that starts with `spiffe://`
+//!   (in any case) must be a valid SPIFFE ID (lower-case scheme and trust domain,
+//!   non-empty `[A-Za-z0-9._-]` path segments, no trailing `/`, no port, userinfo,
+//!   query, fragment or percent-encoding).
+//! - Headers: at most [`RequestLimits::max_headers`] lines and
+//!   [`RequestLimits::max_header_bytes`] bytes; names are RFC 9110 tokens; values may
+//!   not contain NUL, CR or LF.
+//! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
 
 use std::net::IpAddr;
 
@@ -13,11 +93,26 @@ pub use owned::{NormalizedRequest, normalize_request};
 
 use crate::request::{InlineList, Request};
 
+mod headers;
+mod host;
+mod identity;
+mod method;
+mod path;
+mod source;
+#[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the reference implementation indexes freely"
+)]
+mod tests;
+
 /// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path.
 ///
 /// ```
 /// use portcullis::normalize::{EscapedSlashes, Options, normalize_path};
-/// let decode = Options { escaped_slashes: EscapedSlashes::Decode, ..Options::default() };
+/// // `Options` is `#[non_exhaustive]`: start from the defaults and set fields.
+/// let mut decode = Options::default();
+/// decode.escaped_slashes = EscapedSlashes::Decode;
 /// assert_eq!(normalize_path("/a%2Fb", &decode).unwrap(), "/a/b");
 /// assert!(normalize_path("/a%2Fb", &Options::default()).is_err());
 /// ```
@@ -38,7 +133,8 @@ pub enum EscapedSlashes {
 ///
 /// ```
 /// use portcullis::normalize::{Backslash, Options, normalize_path};
-/// let slash = Options { backslash: Backslash::Slash, ..Options::default() };
+/// let mut slash = Options::default();
+/// slash.backslash = Backslash::Slash;
 /// assert_eq!(normalize_path("/a\\b", &slash).unwrap(), "/a/b");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,7 +151,8 @@ pub enum Backslash {
 ///
 /// ```
 /// use portcullis::normalize::{Options, Semicolon, normalize_path};
-/// let strip = Options { semicolon: Semicolon::Strip, ..Options::default() };
+/// let mut strip = Options::default();
+/// strip.semicolon = Semicolon::Strip;
 /// assert_eq!(normalize_path("/a;jsessionid=1/b", &strip).unwrap(), "/a/b");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -79,7 +176,8 @@ pub enum Semicolon {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct RequestLimits {
-    /// Longest request target (path and query), in bytes. Default 4096.
+    /// Longest request target as given (path, query and any fragment), in bytes.
+    /// Default 4096. Normalizing allocates nothing for targets up to 4096 bytes.
     pub max_path_len: usize,
     /// Longest host, in bytes. Default 255.
     pub max_host_len: usize,
@@ -111,7 +209,9 @@ impl Default for RequestLimits {
 ///
 /// ```
 /// use portcullis::normalize::Options;
-/// let options = Options { merge_slashes: false, ..Options::default() };
+/// // `#[non_exhaustive]`: start from the defaults and set fields.
+/// let mut options = Options::default();
+/// options.merge_slashes = false;
 /// assert_eq!(portcullis::normalize::normalize_path("/a//b", &options).unwrap(), "/a//b");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -210,30 +310,60 @@ pub enum InvalidRequest {
 }
 
 /// Normalizes a request target (path and optional query) and returns the normalized
-/// path, without the query.
+/// path, without the query (spec §6, steps 1–8; see the [module docs](self)).
 ///
-/// This allocates; evaluation uses an internal form that does not.
+/// This allocates the returned `String`; evaluation uses an internal form that does not.
+///
+/// # Errors
+///
+/// The [`InvalidRequest`] that makes the target invalid.
 ///
 /// ```
-/// use portcullis::normalize::{Options, normalize_path};
+/// use portcullis::normalize::{InvalidRequest, Options, normalize_path};
 /// let o = Options::default();
 /// assert_eq!(normalize_path("/a/./b/../c%41?x=1#f", &o).unwrap(), "/a/cA");
+/// assert_eq!(normalize_path("/a/%2e%2e/b", &o).unwrap(), "/b");
+/// assert_eq!(normalize_path("/a/..;/b", &o), Err(InvalidRequest::Semicolon));
 /// assert!(normalize_path("a/b", &o).is_err());
 /// ```
 pub fn normalize_path(target: &str, options: &Options) -> Result<String, InvalidRequest> {
-    let _ = (target, options);
-    Err(InvalidRequest::PathNotAbsolute)
+    let mut buf = [0; 4096];
+    let mut heap = Vec::new();
+    path::normalize_path(target, options, &mut buf, &mut heap).map(str::to_owned)
 }
 
-/// Normalizes a host: lower case, `:port` removed, then one trailing `.` removed.
+/// Normalizes a host: lower case, `:port` removed (digits, possibly none, at most
+/// 65535), then one trailing `.` removed.
+///
+/// What may remain is read strictly, as the fail-closed reading of "characters that
+/// cannot appear in an authority": a name is non-empty labels of `a–z 0–9 - _ ~`
+/// separated by `.` (so `a.b..`, `.a` and `a..b` are invalid, as are `@`, `%`,
+/// sub-delimiters, spaces and non-ASCII). An IPv6 literal keeps its brackets, may hold
+/// only hex digits, `:` and `.`, must parse as an IPv6 address, and is written in its
+/// canonical RFC 5952 form (`[0:0::1]` → `[::1]`), so that one address is one host.
+/// A host longer than the default [`RequestLimits::max_host_len`] is invalid.
+///
+/// # Errors
+///
+/// [`InvalidRequest::InvalidHost`].
 ///
 /// ```
-/// assert_eq!(portcullis::normalize::normalize_host("Payments.SVC.:8443").unwrap(), "payments.svc");
-/// assert_eq!(portcullis::normalize::normalize_host("[::1]:8443").unwrap(), "[::1]");
+/// use portcullis::normalize::normalize_host;
+/// assert_eq!(normalize_host("Payments.SVC.:8443").unwrap(), "payments.svc");
+/// assert_eq!(normalize_host("[::1]:8443").unwrap(), "[::1]");
+/// assert!(normalize_host("user@host").is_err());
+/// assert!(normalize_host("host:99999").is_err());
 /// ```
 pub fn normalize_host(host: &str) -> Result<String, InvalidRequest> {
-    let _ = host;
-    Err(InvalidRequest::InvalidHost)
+    let mut buf = [0; 256];
+    let mut heap = Vec::new();
+    host::normalize_host(
+        host,
+        RequestLimits::default().max_host_len,
+        &mut buf,
+        &mut heap,
+    )
+    .map(str::to_owned)
 }
 
 /// A request after normalization: what every matcher reads.
@@ -261,6 +391,8 @@ pub(crate) struct Scratch {
     pub(crate) path: [u8; 4096],
     pub(crate) path_heap: Vec<u8>,
     pub(crate) host: [u8; 256],
+    /// Only for a host longer than `host` when the configured limit allows one.
+    pub(crate) host_heap: Vec<u8>,
 }
 
 impl Scratch {
@@ -269,16 +401,52 @@ impl Scratch {
             path: [0; 4096],
             path_heap: Vec::new(),
             host: [0; 256],
+            host_heap: Vec::new(),
         }
     }
 }
 
 /// Normalizes `request` with `options`, using `scratch` for the path and host.
+///
+/// Allocates nothing unless the configured limits allow a path longer than 4096 bytes
+/// or a host longer than 256 bytes and the request has one.
 pub(crate) fn normalize<'a>(
     request: &'a Request<'a>,
     options: &Options,
     scratch: &'a mut Scratch,
 ) -> Result<Normalized<'a>, InvalidRequest> {
-    let _ = (request, options, scratch);
-    Err(InvalidRequest::PathNotAbsolute)
+    let limits = &options.limits;
+    method::check_method(request.method)?;
+    let Scratch {
+        path: path_buf,
+        path_heap,
+        host: host_buf,
+        host_heap,
+    } = scratch;
+    let path = path::normalize_path(request.path, options, path_buf, path_heap)?;
+    let host = match request.host {
+        Some(host) => Some(host::normalize_host(
+            host,
+            limits.max_host_len,
+            host_buf,
+            host_heap,
+        )?),
+        None => None,
+    };
+    if let Some(identity) = request.identity {
+        identity::check_identity(identity, limits.max_identity_len)?;
+    }
+    let source = request.source.map(source::normalize_source).transpose()?;
+    headers::check_headers(&request.headers, limits)?;
+    headers::check_attrs(&request.attrs, limits)?;
+    Ok(Normalized {
+        method: request.method,
+        path,
+        identity: request.identity,
+        host,
+        port: request.port,
+        source,
+        headers: &request.headers,
+        attrs: &request.attrs,
+    })
 }

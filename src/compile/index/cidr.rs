@@ -69,7 +69,7 @@ fn table<K, V>(tables: &mut Vec<(u8, FxHashMap<K, V>)>, prefix: u8) -> &mut FxHa
         Some(i) => i,
         None => {
             tables.push((prefix, FxHashMap::default()));
-            tables.sort_by(|a, b| b.0.cmp(&a.0));
+            tables.sort_by_key(|t| std::cmp::Reverse(t.0));
             tables.iter().position(|(p, _)| *p == prefix).unwrap_or(0)
         }
     };

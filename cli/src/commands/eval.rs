@@ -1,0 +1,110 @@
+//! `portcullis eval -p FILE... [REQUESTS]`: one decision per request line.
+//!
+//! Exit status: 0 every line evaluated; 1 the policy does not compile (nothing is
+//! read); 2 some line was not a valid request object (its output is
+//! `{"error": "line N: ..."}`, the other lines are still evaluated), or the requests
+//! could not be read, or the output could not be written.
+//!
+//! Blank lines (only JSON whitespace) are skipped silently, without output; line
+//! numbers in error messages count every physical line, blank ones included.
+//!
+//! Output is buffered, and flushed whenever the input has nothing more buffered, so
+//! an interactive or streaming caller gets each answer before the next read blocks.
+//! If the reader of stdout goes away (broken pipe), evaluation stops quietly and the
+//! status is that of the lines evaluated so far.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+
+use portcullis::Policy;
+use portcullis::normalize::Options;
+
+use super::{error, is_broken_pipe, load_policy};
+use crate::decision_json::{DecisionJson, InputError};
+use crate::request_json::{is_json_whitespace, parse_line};
+
+/// Runs `eval`.
+pub fn run(policies: &[String], requests: Option<&str>, options: Options) -> u8 {
+    let Some(policy) = load_policy(policies) else {
+        return 1;
+    };
+    let policy = policy.with_options(options);
+    let input: Box<dyn Read> = match requests {
+        None | Some("-") => Box::new(io::stdin()),
+        Some(path) => match File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => {
+                error(format_args!("cannot read `{path}`: {e}"));
+                return 2;
+            }
+        },
+    };
+    let mut input = BufReader::new(input);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut status = 0;
+    match evaluate_lines(&policy, &mut input, &mut out, &mut status) {
+        Ok(()) => {}
+        Err(Failure::Output(e)) if is_broken_pipe(&e) => return status,
+        Err(Failure::Output(e)) => {
+            error(format_args!("cannot write decisions: {e}"));
+            return 2;
+        }
+        Err(Failure::Input(e)) => {
+            // Flush what was decided before the read failed.
+            let _ = out.flush();
+            error(format_args!("cannot read requests: {e}"));
+            return 2;
+        }
+    }
+    match out.flush() {
+        Ok(()) => status,
+        Err(e) if is_broken_pipe(&e) => status,
+        Err(e) => {
+            error(format_args!("cannot write decisions: {e}"));
+            2
+        }
+    }
+}
+
+enum Failure {
+    Input(io::Error),
+    Output(io::Error),
+}
+
+fn evaluate_lines<R: Read, W: Write>(
+    policy: &Policy,
+    input: &mut BufReader<R>,
+    out: &mut W,
+    status: &mut u8,
+) -> Result<(), Failure> {
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        if input.buffer().is_empty() {
+            out.flush().map_err(Failure::Output)?;
+        }
+        line.clear();
+        if input.read_until(b'\n', &mut line).map_err(Failure::Input)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if line.iter().all(|b| is_json_whitespace(*b)) {
+            continue;
+        }
+        let written = match parse_line(&line) {
+            Ok(parsed) => {
+                let request = parsed.request();
+                let decision = policy.evaluate(&request);
+                serde_json::to_writer(&mut *out, &DecisionJson::new(&decision))
+            }
+            Err(e) => {
+                *status = 2;
+                serde_json::to_writer(&mut *out, &InputError::new(number, &e))
+            }
+        };
+        written
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .map_err(Failure::Output)?;
+    }
+}

@@ -1,0 +1,415 @@
+//! Path normalization (spec §6, steps 1–8), without allocating.
+//!
+//! One pass over the request target turns it into a stream of *tokens* (text bytes,
+//! kept escapes and slashes) after steps 1–6, and feeds every segment, when it ends,
+//! to the merging and dot-segment logic of steps 7 and 8. The output is written into a
+//! caller-provided buffer; it is never longer than the input path, because every step
+//! either keeps a byte, keeps an escape at its length, or shortens.
+//!
+//! A path that needs no change at all (no `%`, `\`, `;`, no dot segment, no `//` when
+//! merging) is recognised by a cheaper first scan and borrowed from the input.
+
+use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
+
+/// Byte classes of the request target.
+const PLAIN: u8 = 0;
+const SLASH: u8 = 1;
+const DOT: u8 = 2;
+const PERCENT: u8 = 3;
+const BACKSLASH: u8 = 4;
+const SEMICOLON: u8 = 5;
+/// `?` or `#`: the end of the path.
+const END: u8 = 6;
+const INVALID: u8 = 7;
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The class of a byte: which raw bytes a path may carry (spec §6 step 3).
+#[inline]
+fn class(byte: u8) -> u8 {
+    match byte {
+        b'A'..=b'Z'
+        | b'a'..=b'z'
+        | b'0'..=b'9'
+        | b'-'
+        | b'_'
+        | b'~'
+        | b'!'
+        | b'$'
+        | b'&'
+        | b'\''
+        | b'('
+        | b')'
+        | b'*'
+        | b'+'
+        | b','
+        | b'='
+        | b':'
+        | b'@' => PLAIN,
+        b'/' => SLASH,
+        b'.' => DOT,
+        b'%' => PERCENT,
+        b'\\' => BACKSLASH,
+        b';' => SEMICOLON,
+        b'?' | b'#' => END,
+        _ => INVALID,
+    }
+}
+
+fn hex_value(byte: Option<&u8>) -> Option<u8> {
+    match byte? {
+        b @ b'0'..=b'9' => Some(b - b'0'),
+        b @ b'a'..=b'f' => Some(b - b'a' + 10),
+        b @ b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// RFC 3986 unreserved: the escapes that are decoded.
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+/// ASCII control bytes, rejected anywhere in the target.
+fn is_control(byte: u8) -> bool {
+    byte < 0x20 || byte == 0x7f
+}
+
+/// Incremental UTF-8 validation of the decoded byte string (raw bytes are ASCII;
+/// escapes contribute the byte they encode). Follows the well-formed byte sequences
+/// of Unicode table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF.
+#[derive(Clone, Copy)]
+struct Utf8 {
+    /// Continuation bytes still expected.
+    need: u8,
+    /// Bounds of the next continuation byte.
+    lo: u8,
+    hi: u8,
+}
+
+impl Utf8 {
+    const START: Utf8 = Utf8 {
+        need: 0,
+        lo: 0x80,
+        hi: 0xbf,
+    };
+
+    /// An ASCII byte: valid only between characters.
+    fn ascii(&self) -> Result<(), InvalidRequest> {
+        if self.need == 0 {
+            Ok(())
+        } else {
+            Err(InvalidRequest::InvalidUtf8)
+        }
+    }
+
+    /// Any byte (from an escape).
+    fn byte(&mut self, byte: u8) -> Result<(), InvalidRequest> {
+        if self.need > 0 {
+            if byte < self.lo || byte > self.hi {
+                return Err(InvalidRequest::InvalidUtf8);
+            }
+            self.need -= 1;
+            self.lo = 0x80;
+            self.hi = 0xbf;
+            return Ok(());
+        }
+        let (need, lo, hi) = match byte {
+            0x00..=0x7f => return Ok(()),
+            0xc2..=0xdf => (1, 0x80, 0xbf),
+            0xe0 => (2, 0xa0, 0xbf),
+            0xe1..=0xec | 0xee..=0xef => (2, 0x80, 0xbf),
+            0xed => (2, 0x80, 0x9f),
+            0xf0 => (3, 0x90, 0xbf),
+            0xf1..=0xf3 => (3, 0x80, 0xbf),
+            0xf4 => (3, 0x80, 0x8f),
+            _ => return Err(InvalidRequest::InvalidUtf8),
+        };
+        *self = Utf8 { need, lo, hi };
+        Ok(())
+    }
+
+    /// The end of the path: no character may be left unfinished.
+    fn finish(&self) -> Result<(), InvalidRequest> {
+        self.ascii()
+    }
+}
+
+/// The output buffer, with the start of the segment being written.
+struct Out<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    /// Where the current (last) segment starts: just after its `/`.
+    seg_start: usize,
+}
+
+impl Out<'_> {
+    #[inline]
+    fn push(&mut self, byte: u8) -> Result<(), InvalidRequest> {
+        // The output is never longer than the input and the buffer is at least as long
+        // as the input, so this never fails; if it did, refuse rather than panic.
+        let slot = self
+            .buf
+            .get_mut(self.len)
+            .ok_or(InvalidRequest::PathTooLong)?;
+        *slot = byte;
+        self.len += 1;
+        Ok(())
+    }
+
+    fn push_escape(&mut self, byte: u8) -> Result<(), InvalidRequest> {
+        self.push(b'%')?;
+        self.push(hex_digit(byte >> 4))?;
+        self.push(hex_digit(byte & 0x0f))
+    }
+
+    /// 1 for a `.` segment, 2 for `..`, 0 otherwise.
+    fn current_dots(&self) -> usize {
+        match self.buf.get(self.seg_start..self.len) {
+            Some(b".") => 1,
+            Some(b"..") => 2,
+            _ => 0,
+        }
+    }
+
+    /// Drops the last complete segment before the current (empty) one, with its `/`,
+    /// unless the output is the root: `..` at the root stays at the root.
+    fn pop_segment(&mut self) {
+        // Invariant: the byte before `seg_start` is a `/`, and `seg_start >= 1`.
+        let before_slash = self.seg_start.saturating_sub(1);
+        let previous = self
+            .buf
+            .get(..before_slash)
+            .and_then(|head| head.iter().rposition(|&b| b == b'/'));
+        if let Some(slash) = previous {
+            self.seg_start = slash + 1;
+            self.len = self.seg_start;
+        }
+    }
+
+    /// A `/` ends the current segment (steps 7 and 8).
+    fn end_segment(&mut self, merge_slashes: bool) -> Result<(), InvalidRequest> {
+        match self.current_dots() {
+            // `/./` → `/`: the `.` and this slash disappear.
+            1 => self.len = self.seg_start,
+            // `/../` → `/` and the previous segment disappears.
+            2 => {
+                self.len = self.seg_start;
+                self.pop_segment();
+            }
+            _ => {
+                if merge_slashes && self.len == self.seg_start {
+                    // An empty segment: part of a run of `/`, merged.
+                    return Ok(());
+                }
+                self.push(b'/')?;
+                self.seg_start = self.len;
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the path ends the last segment: a final `.` or `..` leaves a `/`.
+    fn end_path(&mut self) {
+        match self.current_dots() {
+            1 => self.len = self.seg_start,
+            2 => {
+                self.len = self.seg_start;
+                self.pop_segment();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn hex_digit(nibble: u8) -> u8 {
+    HEX_UPPER.get(usize::from(nibble)).copied().unwrap_or(b'0')
+}
+
+/// Checks the query and fragment (from `rest`, which starts with `?` or `#`, or is
+/// empty): they are never matched, but an ASCII control byte in them is refused.
+fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
+    if rest.iter().any(|&b| is_control(b)) {
+        Err(InvalidRequest::InvalidQueryCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// The fast path: if the path needs no change, returns its length (where the query or
+/// fragment starts). `None` means the full pass must run (which may also find the
+/// path invalid).
+#[inline]
+fn unchanged_len(bytes: &[u8], merge_slashes: bool) -> Option<usize> {
+    // bytes[0] == b'/' has been checked.
+    let mut seg_start = 1;
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate().skip(1) {
+        match class(b) {
+            PLAIN | DOT => {}
+            SLASH => {
+                if is_dot_segment(bytes.get(seg_start..i)) || (merge_slashes && i == seg_start) {
+                    return None;
+                }
+                seg_start = i + 1;
+            }
+            END => {
+                end = i;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    if is_dot_segment(bytes.get(seg_start..end)) {
+        return None;
+    }
+    Some(end)
+}
+
+fn is_dot_segment(segment: Option<&[u8]>) -> bool {
+    matches!(segment, Some(b"." | b".."))
+}
+
+/// Normalizes the request target `target` and returns the normalized path (no query).
+///
+/// Writes into `buf` when the path needs changing and fits (paths up to the default
+/// limit do), else into `heap`; returns `target`'s own path when nothing changes.
+pub(crate) fn normalize_path<'a>(
+    target: &'a str,
+    options: &Options,
+    buf: &'a mut [u8],
+    heap: &'a mut Vec<u8>,
+) -> Result<&'a str, InvalidRequest> {
+    let bytes = target.as_bytes();
+    if bytes.len() > options.limits.max_path_len {
+        return Err(InvalidRequest::PathTooLong);
+    }
+    // Step 1.
+    if bytes.first() != Some(&b'/') {
+        return Err(InvalidRequest::PathNotAbsolute);
+    }
+    if let Some(end) = unchanged_len(bytes, options.merge_slashes) {
+        let (path, rest) = target
+            .split_at_checked(end)
+            .ok_or(InvalidRequest::PathTooLong)?;
+        check_rest(rest.as_bytes())?;
+        return Ok(path);
+    }
+    let out_buf: &'a mut [u8] = if bytes.len() <= buf.len() {
+        buf
+    } else {
+        heap.clear();
+        heap.resize(bytes.len(), 0);
+        heap.as_mut_slice()
+    };
+    let mut out = Out {
+        buf: out_buf,
+        len: 0,
+        seg_start: 1,
+    };
+    out.push(b'/')?;
+    let end = full_pass(bytes, options, &mut out)?;
+    check_rest(bytes.get(end..).unwrap_or_default())?;
+    let Out { buf, len, .. } = out;
+    let buf: &'a [u8] = buf;
+    let written = buf.get(..len).ok_or(InvalidRequest::PathTooLong)?;
+    std::str::from_utf8(written).map_err(|_| InvalidRequest::InvalidPathCharacter)
+}
+
+/// What one step of the scan produced.
+enum Token {
+    /// A byte of segment text.
+    Text(u8),
+    /// An escape kept as `%XX` text.
+    Escape(u8),
+    /// A segment separator.
+    Slash,
+    /// Nothing to write (the `;` that starts stripped parameters).
+    Nothing,
+}
+
+/// Steps 2–8 over `bytes` (which starts with `/`, already written); returns where the
+/// path ends (the first `?` or `#`, or the length).
+fn full_pass(bytes: &[u8], options: &Options, out: &mut Out<'_>) -> Result<usize, InvalidRequest> {
+    let mut utf8 = Utf8::START;
+    // Inside a segment's `;...` parameters under `Semicolon::Strip`.
+    let mut stripping = false;
+    let mut i = 1;
+    let end = loop {
+        let Some(&b) = bytes.get(i) else {
+            break bytes.len();
+        };
+        i += 1;
+        let token = match class(b) {
+            PLAIN | DOT => {
+                utf8.ascii()?;
+                Token::Text(b)
+            }
+            SLASH => {
+                utf8.ascii()?;
+                Token::Slash
+            }
+            BACKSLASH => {
+                utf8.ascii()?;
+                backslash(options)?
+            }
+            SEMICOLON => {
+                utf8.ascii()?;
+                match options.semicolon {
+                    Semicolon::Keep => Token::Text(b';'),
+                    Semicolon::Strip => {
+                        stripping = true;
+                        Token::Nothing
+                    }
+                    Semicolon::Reject => return Err(InvalidRequest::Semicolon),
+                }
+            }
+            PERCENT => {
+                let high = hex_value(bytes.get(i)).ok_or(InvalidRequest::MalformedEscape)?;
+                let low = hex_value(bytes.get(i + 1)).ok_or(InvalidRequest::MalformedEscape)?;
+                i += 2;
+                let value = (high << 4) | low;
+                utf8.byte(value)?;
+                escape(value, options)?
+            }
+            END => break i - 1,
+            // Controls, space, non-ASCII, `"` `<` `>` `[` `]` `^` `` ` `` `{` `|` `}`.
+            _ => return Err(InvalidRequest::InvalidPathCharacter),
+        };
+        match token {
+            Token::Text(byte) if !stripping => out.push(byte)?,
+            Token::Escape(byte) if !stripping => out.push_escape(byte)?,
+            Token::Slash => {
+                stripping = false;
+                out.end_segment(options.merge_slashes)?;
+            }
+            _ => {}
+        }
+    };
+    utf8.finish()?;
+    out.end_path();
+    Ok(end)
+}
+
+/// Step 5: a raw `\` (or one decoded from `%5C`).
+fn backslash(options: &Options) -> Result<Token, InvalidRequest> {
+    match options.backslash {
+        Backslash::Slash => Ok(Token::Slash),
+        Backslash::Reject => Err(InvalidRequest::Backslash),
+    }
+}
+
+/// Steps 3 and 4: what the escape of `value` becomes.
+fn escape(value: u8, options: &Options) -> Result<Token, InvalidRequest> {
+    match value {
+        0 => Err(InvalidRequest::EncodedNul),
+        b'/' | b'\\' => match options.escaped_slashes {
+            EscapedSlashes::Reject => Err(InvalidRequest::EncodedSlash),
+            EscapedSlashes::Keep => Ok(Token::Escape(value)),
+            EscapedSlashes::Decode if value == b'/' => Ok(Token::Slash),
+            EscapedSlashes::Decode => backslash(options),
+        },
+        _ if is_unreserved(value) => Ok(Token::Text(value)),
+        _ => Ok(Token::Escape(value)),
+    }
+}

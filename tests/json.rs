@@ -1,0 +1,120 @@
+//! The JSON form of a policy (spec §10): text → JSON → policy keeps the meaning, and
+//! unknown fields or constructs are errors, never ignored.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use portcullis::syntax::{self, File};
+use portcullis::{Policy, Request};
+
+const MESH: &str = include_str!("../examples/mesh.pcl");
+
+const SPEC_EXAMPLE: &str = r#"
+default deny
+let frontends = [
+  "spiffe://prod.example.com/ns/web/sa/frontend",
+  "spiffe://prod.example.com/ns/web/sa/checkout",
+]
+let office = [10.0.0.0/8, 2001:db8::/32]
+allow "frontends read orders" {
+  identity in frontends
+  method GET, HEAD
+  path "/api/v1/orders", "/api/v1/orders/{id}"
+}
+allow "ops anywhere from the office" {
+  identity "spiffe://prod.example.com/ns/ops/sa/*"
+  source in office
+}
+deny "no writes from outside the office" {
+  method POST, PUT, PATCH, DELETE
+  not source in office
+}
+audit "debug header seen" {
+  header "x-debug" present
+}
+allow "probes" {
+  path "/healthz", "/readyz"
+  port 9090
+}
+allow "regex and ranges" { port 8000..8100 host ~ "[a-z]+\\.svc" attr "tenant" in ["acme", "x\"y"] header "x-env" == "prod" }
+test "frontends" {
+  allow GET "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" by "frontends read orders"
+  deny DELETE "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" source 192.0.2.7
+  deny GET "/api/v1/refunds" by default
+}
+"#;
+
+fn round_trip(text: &str) -> (File, File) {
+    let file = syntax::parse(text).unwrap();
+    let json = serde_json::to_string_pretty(&file).unwrap();
+    let back: File = serde_json::from_str(&json).unwrap();
+    (file, back)
+}
+
+fn json_value(file: &File) -> serde_json::Value {
+    serde_json::to_value(file).unwrap()
+}
+
+#[test]
+fn text_to_json_to_text_keeps_the_tree() {
+    for text in [SPEC_EXAMPLE, MESH] {
+        let (file, back) = round_trip(text);
+        assert_eq!(json_value(&file), json_value(&back));
+        let printed = syntax::print(&back);
+        let reparsed = syntax::parse(&printed).unwrap();
+        assert_eq!(json_value(&file), json_value(&reparsed));
+    }
+}
+
+#[test]
+fn json_policy_decides_like_the_text() {
+    for text in [SPEC_EXAMPLE, MESH] {
+        let (_, back) = round_trip(text);
+        let from_text = Policy::compile(text).unwrap();
+        let from_json = Policy::from_syntax(&back).unwrap();
+        let requests = [
+            Request::new("GET", "/api/v1/orders/42")
+                .identity("spiffe://prod.example.com/ns/web/sa/frontend"),
+            Request::new("DELETE", "/api/v1/orders/42").source("192.0.2.7".parse().unwrap()),
+            Request::new("GET", "/healthz").port(9090),
+            Request::new("GET", "/x").header("x-debug", b""),
+            Request::new("GET", "/x").host("a.svc").port(8080).attr("tenant", "x\"y").header("x-env", b"prod"),
+            Request::new("GET", "/x%2F"),
+        ];
+        for r in &requests {
+            let (a, b) = (from_text.evaluate(r), from_json.evaluate(r));
+            assert_eq!(a.effect(), b.effect());
+            assert_eq!(a.reason(), b.reason());
+            assert_eq!(a.rule(), b.rule());
+            assert_eq!(a.audit().collect::<Vec<_>>(), b.audit().collect::<Vec<_>>());
+        }
+        assert_eq!(from_json.run_tests().failures().len(), 0);
+    }
+}
+
+#[test]
+fn unknown_fields_and_constructs_are_rejected() {
+    let bad = [
+        r#"{"default": "deny", "extra": 1}"#,
+        r#"{"default": "maybe"}"#,
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [], "priority": 1}]}"#,
+        r#"{"rules": [{"effect": "permit", "name": "r", "when": []}]}"#,
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "identity", "test": {"values": ["a"]}, "unless": true}]}]}"#,
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "cookie", "test": "present"}]}]}"#,
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "source", "test": {"values": [{"address": "10.0.0.0/8", "x": 1}]}}]}]}"#,
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "path", "test": {"glob": "/a"}}]}]}"#,
+        r#"{"tests": [{"name": "t", "expectations": [{"effect": "allow", "method": "GET", "path": "/", "fields": [{"cookie": "x"}]}]}]}"#,
+    ];
+    for json in bad {
+        assert!(serde_json::from_str::<File>(json).is_err(), "accepted: {json}");
+    }
+}
+
+#[test]
+fn json_errors_are_reported_like_text_errors() {
+    let file: File = serde_json::from_str(
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+            {"subject": "source", "test": {"values": [{"address": "10.1.2.3/8"}]}}]}]}"#,
+    )
+    .unwrap();
+    let err = Policy::from_syntax(&file).unwrap_err();
+    assert!(err.to_string().contains("host bits"), "{err}");
+}
