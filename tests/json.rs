@@ -76,7 +76,11 @@ fn json_policy_decides_like_the_text() {
             Request::new("DELETE", "/api/v1/orders/42").source("192.0.2.7".parse().unwrap()),
             Request::new("GET", "/healthz").port(9090),
             Request::new("GET", "/x").header("x-debug", b""),
-            Request::new("GET", "/x").host("a.svc").port(8080).attr("tenant", "x\"y").header("x-env", b"prod"),
+            Request::new("GET", "/x")
+                .host("a.svc")
+                .port(8080)
+                .attr("tenant", "x\"y")
+                .header("x-env", b"prod"),
             Request::new("GET", "/x%2F"),
         ];
         for r in &requests {
@@ -104,7 +108,10 @@ fn unknown_fields_and_constructs_are_rejected() {
         r#"{"tests": [{"name": "t", "expectations": [{"effect": "allow", "method": "GET", "path": "/", "fields": [{"cookie": "x"}]}]}]}"#,
     ];
     for json in bad {
-        assert!(serde_json::from_str::<File>(json).is_err(), "accepted: {json}");
+        assert!(
+            serde_json::from_str::<File>(json).is_err(),
+            "accepted: {json}"
+        );
     }
 }
 
