@@ -6,7 +6,8 @@
 ///
 /// ```
 /// use portcullis::{CompileLimits, Policy};
-/// let limits = CompileLimits { max_rules: 1, ..CompileLimits::default() };
+/// let mut limits = CompileLimits::default();
+/// limits.max_rules = 1;
 /// let err = Policy::compile_sources_with([("p", "allow \"a\" {}\nallow \"b\" {}")], &limits)
 ///     .unwrap_err();
 /// assert!(err.to_string().contains("more than 1 rules"));

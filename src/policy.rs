@@ -79,7 +79,8 @@ impl Policy {
     ///
     /// ```
     /// use portcullis::{CompileLimits, Policy};
-    /// let limits = CompileLimits { max_source_bytes: 8, ..CompileLimits::default() };
+    /// let mut limits = CompileLimits::default();
+    /// limits.max_source_bytes = 8;
     /// let err = Policy::compile_sources_with([("p", "default deny")], &limits).unwrap_err();
     /// assert!(err.to_string().contains("larger than 8 bytes"));
     /// ```
@@ -158,8 +159,10 @@ impl Policy {
     ///
     /// ```
     /// use portcullis::normalize::{Options, Semicolon};
+    /// let mut options = Options::default();
+    /// options.semicolon = Semicolon::Strip;
     /// let policy = portcullis::Policy::compile("allow \"a\" { path \"/a/b\" }")?
-    ///     .with_options(Options { semicolon: Semicolon::Strip, ..Options::default() });
+    ///     .with_options(options);
     /// assert!(policy.evaluate(&portcullis::Request::new("GET", "/a;x=1/b")).is_allowed());
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```

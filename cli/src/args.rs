@@ -320,7 +320,6 @@ fn parse_test(args: &mut Args) -> Result<Command, UsageError> {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -236,7 +236,6 @@ impl<'de> Deserialize<'de> for Attrs {
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

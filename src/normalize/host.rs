@@ -51,24 +51,31 @@ pub(crate) fn normalize_host<'a>(
     if bytes.first() == Some(&b'[') {
         return ipv6_literal(host, buf);
     }
-    // A name has no `:`, so the first one starts the port.
-    let (name, port) = match host.split_once(':') {
-        Some((name, port)) => (name, port),
-        None => (host, ""),
-    };
-    check_port(port.as_bytes())?;
-    let name = name.strip_suffix('.').unwrap_or(name);
+    // A name has no `:`, so the first one starts the port. One pass finds it, checks
+    // the name's bytes and empty labels, and notes upper case.
     let mut upper = false;
     let mut previous = b'.';
-    for &b in name.as_bytes() {
+    let mut name_len = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' {
+            name_len = i;
+            break;
+        }
         if !is_name_byte(b) || (b == b'.' && previous == b'.') {
             return Err(InvalidRequest::InvalidHost);
         }
         upper |= b.is_ascii_uppercase();
         previous = b;
     }
-    // Empty, or still ending in `.` (an empty label: `a.b..`).
-    if previous == b'.' {
+    let (name, port) = host
+        .split_at_checked(name_len)
+        .ok_or(InvalidRequest::InvalidHost)?;
+    if let Some(digits) = port.as_bytes().get(1..) {
+        check_port(digits)?;
+    }
+    // One trailing `.`; what remains must not be empty or end in `.` (`a.b..`).
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.ends_with('.') {
         return Err(InvalidRequest::InvalidHost);
     }
     if !upper {

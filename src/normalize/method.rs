@@ -2,8 +2,29 @@
 
 use super::InvalidRequest;
 
+/// Whether each byte is a `tchar`, as a table: one load per byte.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of bounds is a build error"
+)]
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = tchar(i as u8);
+        i += 1;
+    }
+    table
+};
+
 /// RFC 9110 `tchar`: `ALPHA / DIGIT` and ``!#$%&'*+-.^_`|~``.
+#[inline]
 pub(crate) fn is_tchar(byte: u8) -> bool {
+    // A `u8` always indexes a 256-entry table.
+    TCHAR.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+const fn tchar(byte: u8) -> bool {
     byte.is_ascii_alphanumeric()
         || matches!(
             byte,

@@ -36,7 +36,7 @@
 //!    invalid. Other escapes, controls included (`%0A`), stay escaped and are matched
 //!    as their text. The raw bytes allowed are `A–Z a–z 0–9 - . _ ~ ! $ & ' ( ) * + , =
 //!    : @ /` and escapes (`\` and `;` below); any other byte (controls, space,
-//!    non-ASCII, `" < > [ ] ^ ` { | }` and the backtick) is invalid.
+//!    non-ASCII, `"` `<` `>` `[` `]` `^` `{` `|` `}` and the backtick) is invalid.
 //! 4. An encoded slash or backslash (`%2F`, `%5C`, either case) is invalid by default
 //!    ([`EscapedSlashes`]).
 //! 5. A raw `\` is invalid by default ([`Backslash`]).
@@ -106,7 +106,12 @@ mod source;
 )]
 mod tests;
 
-/// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path.
+/// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path
+/// (spec §6 step 4).
+///
+/// The attack: a proxy that matches `/public%2F..%2Fadmin` as one segment while the
+/// backend decodes it and serves `/admin` (Istio CVE-2021-31920). Choose the reading
+/// your backend has; when unsure, keep the default.
 ///
 /// ```
 /// use portcullis::normalize::{EscapedSlashes, Options, normalize_path};
@@ -129,7 +134,10 @@ pub enum EscapedSlashes {
     Keep,
 }
 
-/// What to do with a raw `\` in a path.
+/// What to do with a raw `\` in a path (spec §6 step 5).
+///
+/// The attack: `/public\..\admin` matched as one odd segment while a backend that
+/// reads `\` as `/` (IIS, some frameworks) serves `/admin`.
 ///
 /// ```
 /// use portcullis::normalize::{Backslash, Options, normalize_path};
@@ -147,7 +155,12 @@ pub enum Backslash {
     Slash,
 }
 
-/// What to do with a `;` (path parameter) in a path.
+/// What to do with a `;` (path parameter) in a path (spec §6 step 6).
+///
+/// The attack: `/public/..;/admin`, a segment `..;` to the proxy but `..` to a servlet
+/// container that strips parameters (Tomcat, Jetty), which then serves `/admin`.
+/// [`Semicolon::Strip`] reads it as those containers do; [`Semicolon::Keep`] is for
+/// backends where `;` is plain text.
 ///
 /// ```
 /// use portcullis::normalize::{Options, Semicolon, normalize_path};
@@ -223,7 +236,8 @@ pub struct Options {
     pub backslash: Backslash,
     /// `;` path parameters.
     pub semicolon: Semicolon,
-    /// Merge runs of `/` into one (default true).
+    /// Merge runs of `/` into one (default true). Off, `//admin` does not match rules
+    /// for `/admin`, which most backends would serve for it (Envoy CVE-2019-9901).
     pub merge_slashes: bool,
     /// Size limits.
     pub limits: RequestLimits,

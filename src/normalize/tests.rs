@@ -1105,3 +1105,86 @@ proptest! {
         }
     }
 }
+
+/// Rough timing, for `cargo test --release --lib normalize::tests::speed -- --ignored
+/// --nocapture`; not a benchmark harness, just a guard against gross regressions.
+#[test]
+#[ignore = "timing; run in release mode"]
+fn speed() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let cases = [
+        "/api/v1/orders/42/items?verbose=1",
+        "/api/v1/./orders/../orders/42%41",
+        "/static/css/app.min.css",
+    ];
+    // Calibration: how long this machine takes to count the `/` of a 33-byte string.
+    let rounds = 2_000_000u32;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let n = black_box(cases[0]).bytes().filter(|&b| b == b'/').count();
+        black_box(n);
+    }
+    println!(
+        "calibration (count bytes of 33): {:?} per call",
+        start.elapsed() / rounds
+    );
+    for target in cases {
+        let mut buf = [0; 4096];
+        let mut heap = Vec::new();
+        let rounds = 2_000_000u32;
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let r = path::normalize_path(black_box(target), black_box(&D), &mut buf, &mut heap);
+            let _ = black_box(r.map(str::len));
+        }
+        let per = start.elapsed() / rounds;
+        println!("path {target:?} ({} bytes): {per:?} per call", target.len());
+    }
+    let request = Request::new("GET", "/api/v1/orders/42?verbose=1")
+        .identity("spiffe://prod.example.com/ns/web/sa/frontend")
+        .host("Payments.prod.svc:8443")
+        .port(8443)
+        .source(IpAddr::from([10, 1, 2, 3]))
+        .header("x-env", b"prod")
+        .header("user-agent", b"curl/8.0")
+        .attr("tenant", "acme");
+    let mut scratch = Scratch::new();
+    let rounds = 1_000_000u32;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        let r = normalize(black_box(&request), black_box(&D), &mut scratch);
+        let _ = black_box(r.map(|n| n.path.len()));
+    }
+    println!("whole request: {:?} per call", start.elapsed() / rounds);
+    let time = |name: &str, f: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        for _ in 0..rounds {
+            black_box(f());
+        }
+        println!("  {name}: {:?} per call", start.elapsed() / rounds);
+    };
+    time("method", &|| method::check_method(black_box("GET")).is_ok());
+    time("identity", &|| {
+        identity::check_identity(
+            black_box("spiffe://prod.example.com/ns/web/sa/frontend"),
+            2048,
+        )
+        .is_ok()
+    });
+    time("host", &|| {
+        let mut buf = [0; 256];
+        let mut heap = Vec::new();
+        host::normalize_host(
+            black_box("Payments.prod.svc:8443"),
+            255,
+            &mut buf,
+            &mut heap,
+        )
+        .is_ok()
+    });
+    time("headers+attrs", &|| {
+        headers::check_headers(&black_box(&request).headers, &D.limits).is_ok()
+            && headers::check_attrs(&black_box(&request).attrs, &D.limits).is_ok()
+    });
+}

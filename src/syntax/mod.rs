@@ -6,8 +6,10 @@
 //! [`print`] turns a tree back into source text that parses to the same tree.
 
 pub mod ast;
+mod lex;
 mod parse;
 mod print;
+mod string;
 
 pub use ast::*;
 pub(crate) use parse::parse_source;

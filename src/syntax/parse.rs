@@ -1,11 +1,865 @@
-//! The nom parser: text → [`File`], recovering at item boundaries.
+//! The parser: tokens → [`File`], recovering from errors so one run reports them all.
+//!
+//! The lexer ([`super::lex`], built on nom) turns the source into tokens; this module
+//! follows the grammar of spec §4 over them. The grammar has no nesting beyond item
+//! bodies, so the parser is a handful of loops: no recursion, linear time.
+//!
+//! Recovery: after an error in an item's header, the parser skips to the next item
+//! start (`default`, `let`, `allow`, `deny`, `audit` or `test` as the first token of a
+//! line; a `{ … }` block skipped on the way is skipped whole). Inside a rule body it
+//! resumes at the next condition keyword; inside a test block at the next `allow` or
+//! `deny`. Tokens the lexer already reported are never reported again. Items whose
+//! name is known are kept (with what could be parsed) so the checker does not report
+//! their uses as undefined; items without a name are dropped.
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::File;
+use crate::span::Span;
+use crate::suggest::did_you_mean;
+use crate::syntax::ast::{
+    Address, By, Condition, DefaultDecl, Effect, Expectation, Field, File, Ident, InTarget,
+    Integer, Let, LetValue, List, Rule, RuleKind, StringLit, Subject, Test, TestBlock, Value,
+    ValueKind,
+};
+use crate::syntax::lex::{self, Keyword, Kind, Token};
+
+/// At most this many diagnostics are rendered per source; one more says how many were
+/// left out. This bounds the work done on hostile input.
+const MAX_DIAGNOSTICS: usize = 100;
+
+/// Keywords that start an item.
+const ITEM_KEYWORDS: [Keyword; 6] = [
+    Keyword::Default,
+    Keyword::Let,
+    Keyword::Allow,
+    Keyword::Deny,
+    Keyword::Audit,
+    Keyword::Test,
+];
+
+/// Keywords that start a condition.
+const CONDITION_KEYWORDS: [Keyword; 9] = [
+    Keyword::Not,
+    Keyword::Identity,
+    Keyword::Method,
+    Keyword::Path,
+    Keyword::Host,
+    Keyword::Port,
+    Keyword::Source,
+    Keyword::Header,
+    Keyword::Attr,
+];
+
+/// Keywords that may follow an expectation's path.
+const FIELD_KEYWORDS: [Keyword; 9] = [
+    Keyword::Allow,
+    Keyword::Deny,
+    Keyword::Identity,
+    Keyword::Host,
+    Keyword::Port,
+    Keyword::Source,
+    Keyword::Header,
+    Keyword::Attr,
+    Keyword::By,
+];
 
 /// Parses `text` (named `name` in diagnostics) and returns what could be parsed plus
-/// every syntax error found.
+/// every syntax error found, in source order.
 pub(crate) fn parse_source(name: &str, text: &str) -> (File, Vec<Diagnostic>) {
-    let _ = (name, text);
-    (File::default(), Vec::new())
+    let lexed = lex::lex(text);
+    let eof = lexed.tokens.last().cloned().unwrap_or(Token {
+        kind: Kind::Eof,
+        text: "",
+        span: Span::locate(text, text.len(), text.len()),
+        line_start: true,
+    });
+    let mut parser = Parser {
+        tokens: lexed.tokens,
+        pos: 0,
+        prev_end: 0,
+        eof,
+        errors: lexed.errors,
+        file: File::default(),
+    };
+    parser.items();
+    let Parser {
+        file, mut errors, ..
+    } = parser;
+    errors.sort_by_key(|(span, _)| span.start);
+    let mut diagnostics: Vec<Diagnostic> = errors
+        .iter()
+        .take(MAX_DIAGNOSTICS)
+        .map(|(span, message)| Diagnostic::new(name, text, *span, message.as_str()))
+        .collect();
+    if let Some((span, _)) = errors.get(MAX_DIAGNOSTICS) {
+        let more = errors.len() - MAX_DIAGNOSTICS;
+        diagnostics.push(Diagnostic::new(
+            name,
+            text,
+            *span,
+            format!("too many errors: {more} more not shown"),
+        ));
+    }
+    (file, diagnostics)
+}
+
+/// An error was reported; the caller recovers.
+#[derive(Debug)]
+struct Reported;
+
+type Parsed<T> = Result<T, Reported>;
+
+/// The parser's state: tokens, position, errors so far and the tree being built.
+struct Parser<'a> {
+    tokens: Vec<Token<'a>>,
+    pos: usize,
+    /// End of the last token consumed.
+    prev_end: usize,
+    /// Returned by [`Parser::peek`] past the end (never happens: the last token is
+    /// the end of input and is never consumed).
+    eof: Token<'a>,
+    errors: Vec<(Span, String)>,
+    file: File,
+}
+
+fn is_value_start(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Str(_) | Kind::Method | Kind::Address | Kind::Int(_) | Kind::Range(..) | Kind::Name
+    )
+}
+
+/// How a token is quoted in "found …".
+fn describe(token: &Token<'_>) -> String {
+    match &token.kind {
+        Kind::Eof => "end of input".to_string(),
+        Kind::Str(_) => "a string".to_string(),
+        Kind::BadWord => format!(
+            "`{}`, which is neither a name (lower case) nor a bare method (upper case)",
+            lex::shown(token.text)
+        ),
+        _ => format!("`{}`", lex::shown(token.text)),
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &Token<'a> {
+        self.tokens.get(self.pos).unwrap_or(&self.eof)
+    }
+
+    fn peek_kind(&self, ahead: usize) -> &Kind {
+        self.tokens
+            .get(self.pos + ahead)
+            .map_or(&Kind::Eof, |t| &t.kind)
+    }
+
+    /// Consumes the current token (never the end of input) and returns it.
+    fn bump(&mut self) -> Token<'a> {
+        if self.pos + 1 >= self.tokens.len() {
+            return self.eof.clone();
+        }
+        let token = self
+            .tokens
+            .get_mut(self.pos)
+            .map(|t| Token {
+                kind: std::mem::replace(&mut t.kind, Kind::Invalid),
+                text: t.text,
+                span: t.span,
+                line_start: t.line_start,
+            })
+            .unwrap_or_else(|| self.eof.clone());
+        self.pos += 1;
+        self.prev_end = token.span.end;
+        token
+    }
+
+    fn at_kw(&self, keyword: Keyword) -> bool {
+        self.peek().kind == Kind::Kw(keyword)
+    }
+
+    /// The span from `start` to the end of the last token consumed.
+    fn since(&self, start: Span) -> Span {
+        Span {
+            end: self.prev_end.max(start.start),
+            ..start
+        }
+    }
+
+    fn error(&mut self, span: Span, message: String) {
+        self.errors.push((span, message));
+    }
+
+    /// Reports "expected `what`, found …" at the current token, unless the lexer
+    /// already reported it.
+    fn expected(&mut self, what: &str) -> Reported {
+        let token = self.peek();
+        if token.kind != Kind::Invalid {
+            let message = format!("expected {what}, found {}", describe(token));
+            let span = token.span;
+            self.error(span, message);
+        }
+        Reported
+    }
+
+    /// Like [`Parser::expected`], but a word close to one of `keywords` is reported
+    /// as a misspelled keyword.
+    fn expected_keyword(&mut self, what: &str, keywords: &[Keyword]) -> Reported {
+        let token = self.peek();
+        if matches!(token.kind, Kind::Name | Kind::BadWord) && token.text.len() <= 32 {
+            let lower = token.text.to_ascii_lowercase();
+            let suggestion = Keyword::from_word(&lower)
+                .filter(|k| keywords.contains(k))
+                .map(Keyword::as_str)
+                .or_else(|| did_you_mean(&lower, keywords.iter().map(|k| k.as_str())));
+            if let Some(suggestion) = suggestion {
+                let message = format!(
+                    "unknown keyword `{}`; did you mean `{suggestion}`?",
+                    token.text
+                );
+                let span = token.span;
+                self.error(span, message);
+                return Reported;
+            }
+        }
+        self.expected(what)
+    }
+
+    /// Whether the token `ahead` places on certainly starts an item, even inside a
+    /// block: `default`, `let`, `audit` or `test` first on a line, or a rule header
+    /// `allow|deny "name" {`.
+    fn at_strong_item_start(&self) -> bool {
+        let token = self.peek();
+        match token.kind {
+            Kind::Kw(Keyword::Default | Keyword::Let | Keyword::Audit | Keyword::Test) => {
+                token.line_start
+            }
+            Kind::Kw(Keyword::Allow | Keyword::Deny) => {
+                matches!(self.peek_kind(1), Kind::Str(_))
+                    && matches!(self.peek_kind(2), Kind::LBrace)
+            }
+            _ => false,
+        }
+    }
+
+    // ----- items -------------------------------------------------------------------
+
+    fn items(&mut self) {
+        loop {
+            let result = match &self.peek().kind {
+                Kind::Eof => return,
+                Kind::Kw(Keyword::Default) => self.default_decl(),
+                Kind::Kw(Keyword::Let) => self.let_decl(),
+                Kind::Kw(Keyword::Allow | Keyword::Deny | Keyword::Audit) => self.rule(),
+                Kind::Kw(Keyword::Test) => self.test_block(),
+                _ => {
+                    let reported = self.expected_keyword(
+                        "`default`, `let`, `allow`, `deny`, `audit` or `test`",
+                        &ITEM_KEYWORDS,
+                    );
+                    self.bump();
+                    Err(reported)
+                }
+            };
+            if result.is_err() {
+                self.recover_item();
+            }
+        }
+    }
+
+    /// Skips to the next item start: an item keyword first on its line. A `{ … }`
+    /// block met on the way is skipped to its `}`, unless an item clearly starts in it.
+    fn recover_item(&mut self) {
+        let mut in_block = false;
+        loop {
+            let token = self.peek();
+            match &token.kind {
+                Kind::Eof => return,
+                _ if in_block => {
+                    if self.at_strong_item_start() {
+                        return;
+                    }
+                    if token.kind == Kind::RBrace {
+                        in_block = false;
+                    }
+                }
+                Kind::Kw(k) if token.line_start && ITEM_KEYWORDS.contains(k) => return,
+                Kind::LBrace => in_block = true,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// `default allow|deny`.
+    fn default_decl(&mut self) -> Parsed<()> {
+        let keyword = self.bump();
+        let effect = match self.peek().kind {
+            Kind::Kw(Keyword::Allow) => Effect::Allow,
+            Kind::Kw(Keyword::Deny) => Effect::Deny,
+            _ => {
+                return Err(self.expected_keyword(
+                    "`allow` or `deny` after `default`",
+                    &[Keyword::Allow, Keyword::Deny],
+                ));
+            }
+        };
+        self.bump();
+        let decl = DefaultDecl {
+            effect,
+            span: self.since(keyword.span),
+        };
+        if self.file.default.is_none() {
+            self.file.default = Some(decl);
+        } else {
+            self.file.extra_defaults.push(decl);
+        }
+        Ok(())
+    }
+
+    /// `let NAME = value` or `let NAME = [values]`. A binding whose name was read is
+    /// kept even when its value has an error, so its uses are not reported too.
+    fn let_decl(&mut self) -> Parsed<()> {
+        let keyword = self.bump();
+        if self.peek().kind != Kind::Name {
+            return Err(self.expected("a name after `let`"));
+        }
+        let token = self.bump();
+        let name = Ident {
+            name: token.text.to_string(),
+            span: token.span,
+        };
+        let value = self.let_value(&name.name);
+        let (value, result) = match value {
+            Ok(value) => (value, Ok(())),
+            Err(partial) => (partial, Err(Reported)),
+        };
+        self.file.lets.push(Let {
+            name,
+            value,
+            span: self.since(keyword.span),
+        });
+        result
+    }
+
+    /// `= value` or `= [values]`; on error, what could be read.
+    fn let_value(&mut self, name: &str) -> Result<LetValue, LetValue> {
+        let empty = |at: Span| {
+            LetValue::List(List {
+                values: Vec::new(),
+                span: at,
+            })
+        };
+        if self.peek().kind != Kind::Eq {
+            self.expected(&format!("`=` after `let {name}`"));
+            return Err(empty(self.peek().span));
+        }
+        self.bump();
+        if self.peek().kind == Kind::LBracket {
+            return self.list().map(LetValue::List).map_err(LetValue::List);
+        }
+        match self.value("a value or a list after `=`") {
+            Ok(value) => Ok(LetValue::Single(value)),
+            Err(Reported) => Err(empty(self.peek().span)),
+        }
+    }
+
+    /// `allow|deny|audit "name" { conditions }`. A missing name is reported and the
+    /// body still read (for its errors), but the rule is dropped.
+    fn rule(&mut self) -> Parsed<()> {
+        let keyword = self.bump();
+        let kind = match keyword.kind {
+            Kind::Kw(Keyword::Deny) => RuleKind::Deny,
+            Kind::Kw(Keyword::Audit) => RuleKind::Audit,
+            _ => RuleKind::Allow,
+        };
+        let name = self.item_name(&format!(
+            "the rule name (a string) after `{}`",
+            keyword.text
+        ));
+        if self.peek().kind != Kind::LBrace {
+            return match name {
+                Some(_) => Err(self.expected("`{` after the rule name")),
+                None => Err(Reported),
+            };
+        }
+        self.bump();
+        let what = match &name {
+            Some(name) => format!("rule {}", super::string::quote(&name.value)),
+            None => "the rule".to_string(),
+        };
+        let conditions = self.rule_body(&what);
+        if let Some(name) = name {
+            self.file.rules.push(Rule {
+                kind,
+                name,
+                conditions,
+                span: self.since(keyword.span),
+            });
+        }
+        Ok(())
+    }
+
+    /// The string naming a rule or test block, or `None` after reporting `what` was
+    /// expected.
+    fn item_name(&mut self, what: &str) -> Option<StringLit> {
+        if let Kind::Str(_) = self.peek().kind {
+            let token = self.bump();
+            if let Kind::Str(value) = token.kind {
+                return Some(StringLit {
+                    value,
+                    span: token.span,
+                });
+            }
+        }
+        self.expected(what);
+        None
+    }
+
+    /// Conditions up to the closing `}` (consumed). Stops without consuming at an
+    /// item keyword that starts a line, reporting the missing `}`.
+    fn rule_body(&mut self, what: &str) -> Vec<Condition> {
+        let mut conditions = Vec::new();
+        let mut recovering = false;
+        let mut after_values = false;
+        loop {
+            let token = self.peek();
+            match &token.kind {
+                Kind::RBrace => {
+                    self.bump();
+                    return conditions;
+                }
+                Kind::Eof => {
+                    if !recovering {
+                        self.expected(&format!("`}}` to close {what}"));
+                    }
+                    return conditions;
+                }
+                Kind::Kw(k) if CONDITION_KEYWORDS.contains(k) => match self.condition() {
+                    Ok((condition, values)) => {
+                        conditions.push(condition);
+                        after_values = values;
+                        recovering = false;
+                    }
+                    Err(Reported) => {
+                        self.recover_condition();
+                        recovering = true;
+                    }
+                },
+                Kind::Kw(k) if token.line_start && ITEM_KEYWORDS.contains(k) => {
+                    if !recovering {
+                        self.expected(&format!("`}}` to close {what}"));
+                    }
+                    return conditions;
+                }
+                kind => {
+                    if after_values && is_value_start(kind) && *kind != Kind::Name {
+                        let message = format!(
+                            "expected a condition or `}}`, found {} (missing `,` between values?)",
+                            describe(token)
+                        );
+                        let span = token.span;
+                        self.error(span, message);
+                    } else {
+                        self.expected_keyword("a condition or `}`", &CONDITION_KEYWORDS);
+                    }
+                    self.bump();
+                    self.recover_condition();
+                    recovering = true;
+                    after_values = false;
+                }
+            }
+        }
+    }
+
+    /// Skips to the next condition keyword, `}`, item keyword first on its line, or
+    /// the end.
+    fn recover_condition(&mut self) {
+        loop {
+            let token = self.peek();
+            let stop = match &token.kind {
+                Kind::Eof | Kind::RBrace => true,
+                Kind::Kw(k) => {
+                    CONDITION_KEYWORDS.contains(k)
+                        || (token.line_start && ITEM_KEYWORDS.contains(k))
+                }
+                _ => false,
+            };
+            if stop {
+                return;
+            }
+            self.bump();
+        }
+    }
+
+    /// `[not] subject test` or `[not] (header|attr) "name" keyed_test`; also says
+    /// whether it ended with a list of values (so a missing `,` can be suggested).
+    fn condition(&mut self) -> Parsed<(Condition, bool)> {
+        let start = self.peek().span;
+        let not = self.at_kw(Keyword::Not);
+        if not {
+            self.bump();
+        }
+        let subject = match self.peek().kind {
+            Kind::Kw(Keyword::Identity) => Subject::Identity,
+            Kind::Kw(Keyword::Method) => Subject::Method,
+            Kind::Kw(Keyword::Path) => Subject::Path,
+            Kind::Kw(Keyword::Host) => Subject::Host,
+            Kind::Kw(Keyword::Port) => Subject::Port,
+            Kind::Kw(Keyword::Source) => Subject::Source,
+            Kind::Kw(Keyword::Header) => Subject::Header(StringLit::default()),
+            Kind::Kw(Keyword::Attr) => Subject::Attr(StringLit::default()),
+            _ => {
+                return Err(self.expected_keyword(
+                    "a subject after `not`",
+                    CONDITION_KEYWORDS.get(1..).unwrap_or_default(),
+                ));
+            }
+        };
+        let subject_token = self.bump();
+        let subject = match subject {
+            Subject::Header(_) => {
+                Subject::Header(self.string("the header name (a string) after `header`")?)
+            }
+            Subject::Attr(_) => {
+                Subject::Attr(self.string("the attribute name (a string) after `attr`")?)
+            }
+            other => other,
+        };
+        let keyed = matches!(subject, Subject::Header(_) | Subject::Attr(_));
+        let test = match &self.peek().kind {
+            Kind::Kw(Keyword::In) => {
+                self.bump();
+                Test::In(self.in_target()?)
+            }
+            Kind::Tilde => {
+                self.bump();
+                Test::Regex(self.string("a regular expression (a string) after `~`")?)
+            }
+            Kind::Kw(Keyword::Present) => {
+                self.bump();
+                Test::Present
+            }
+            Kind::EqEq if keyed => {
+                self.bump();
+                Test::Equals(self.string("a string after `==`")?)
+            }
+            kind if !keyed && is_value_start(kind) => Test::Values(self.values()?),
+            _ => {
+                let what = if keyed {
+                    let name = if matches!(subject, Subject::Header(_)) {
+                        "header"
+                    } else {
+                        "attribute"
+                    };
+                    format!("`==`, `in`, `~` or `present` after the {name} name")
+                } else {
+                    format!(
+                        "a value, `in`, `~` or `present` after `{}`",
+                        subject_token.text
+                    )
+                };
+                return Err(self.expected_keyword(&what, &[Keyword::In, Keyword::Present]));
+            }
+        };
+        let values = matches!(test, Test::Values(_));
+        Ok((
+            Condition {
+                not,
+                subject,
+                test,
+                span: self.since(start),
+            },
+            values,
+        ))
+    }
+
+    /// A string literal, or an error saying `what` was expected.
+    fn string(&mut self, what: &str) -> Parsed<StringLit> {
+        if let Kind::Str(_) = self.peek().kind {
+            let token = self.bump();
+            if let Kind::Str(value) = token.kind {
+                return Ok(StringLit {
+                    value,
+                    span: token.span,
+                });
+            }
+        }
+        Err(self.expected(what))
+    }
+
+    /// `value { , value }`.
+    fn values(&mut self) -> Parsed<Vec<Value>> {
+        let mut values = vec![self.value("a value")?];
+        while self.peek().kind == Kind::Comma {
+            self.bump();
+            values.push(self.value("a value after `,`")?);
+        }
+        Ok(values)
+    }
+
+    /// One value, or an error saying `what` was expected.
+    fn value(&mut self, what: &str) -> Parsed<Value> {
+        if !is_value_start(&self.peek().kind) {
+            return Err(self.expected(what));
+        }
+        let token = self.bump();
+        let kind = match token.kind {
+            Kind::Str(value) => ValueKind::String(value),
+            Kind::Int(value) => ValueKind::Integer(value),
+            Kind::Range(start, end) => ValueKind::Range {
+                range: (start, end),
+            },
+            Kind::Method => ValueKind::Method {
+                method: token.text.to_string(),
+            },
+            Kind::Address => ValueKind::Address {
+                address: token.text.to_string(),
+            },
+            _ => ValueKind::Name {
+                name: token.text.to_string(),
+            },
+        };
+        Ok(Value {
+            kind,
+            span: token.span,
+        })
+    }
+
+    /// What follows `in`: a name or a list.
+    fn in_target(&mut self) -> Parsed<InTarget> {
+        match self.peek().kind {
+            Kind::Name => {
+                let token = self.bump();
+                Ok(InTarget::Name(Ident {
+                    name: token.text.to_string(),
+                    span: token.span,
+                }))
+            }
+            Kind::LBracket => self.list().map(InTarget::List).map_err(|_| Reported),
+            _ => Err(self.expected("a name or a list after `in`")),
+        }
+    }
+
+    /// `[ value, … ]`, trailing comma allowed; on error, the values read so far.
+    fn list(&mut self) -> Result<List, List> {
+        let open = self.bump();
+        let mut values = Vec::new();
+        loop {
+            match &self.peek().kind {
+                Kind::RBracket => {
+                    self.bump();
+                    return Ok(List {
+                        values,
+                        span: self.since(open.span),
+                    });
+                }
+                kind if is_value_start(kind) => {
+                    if let Ok(value) = self.value("a value") {
+                        values.push(value);
+                    }
+                    match self.peek().kind {
+                        Kind::Comma => {
+                            self.bump();
+                        }
+                        Kind::RBracket => {}
+                        _ => {
+                            self.expected("`,` or `]` after a value in the list");
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    self.expected("a value or `]` in the list");
+                    break;
+                }
+            }
+        }
+        Err(List {
+            values,
+            span: self.since(open.span),
+        })
+    }
+
+    // ----- test blocks ---------------------------------------------------------------
+
+    /// `test "name" { expectations }`.
+    fn test_block(&mut self) -> Parsed<()> {
+        let keyword = self.bump();
+        let name = self.item_name("the test name (a string) after `test`");
+        if self.peek().kind != Kind::LBrace {
+            return match name {
+                Some(_) => Err(self.expected("`{` after the test name")),
+                None => Err(Reported),
+            };
+        }
+        self.bump();
+        let what = match &name {
+            Some(name) => format!("test {}", super::string::quote(&name.value)),
+            None => "the test".to_string(),
+        };
+        let expectations = self.test_body(&what);
+        if let Some(name) = name {
+            self.file.tests.push(TestBlock {
+                name,
+                expectations,
+                span: self.since(keyword.span),
+            });
+        }
+        Ok(())
+    }
+
+    /// Expectations up to the closing `}` (consumed). Stops without consuming where
+    /// an item clearly starts, reporting the missing `}`.
+    fn test_body(&mut self, what: &str) -> Vec<Expectation> {
+        let mut expectations = Vec::new();
+        let mut recovering = false;
+        loop {
+            if self.at_strong_item_start() || self.peek().kind == Kind::Eof {
+                if !recovering {
+                    self.expected(&format!("`}}` to close {what}"));
+                }
+                return expectations;
+            }
+            match self.peek().kind {
+                Kind::RBrace => {
+                    self.bump();
+                    return expectations;
+                }
+                Kind::Kw(Keyword::Allow | Keyword::Deny) => match self.expectation() {
+                    Ok(expectation) => {
+                        expectations.push(expectation);
+                        recovering = false;
+                    }
+                    Err(Reported) => {
+                        self.recover_expectation();
+                        recovering = true;
+                    }
+                },
+                _ => {
+                    self.expected_keyword(
+                        "an expectation (`allow` or `deny`) or `}`",
+                        &FIELD_KEYWORDS,
+                    );
+                    self.bump();
+                    self.recover_expectation();
+                    recovering = true;
+                }
+            }
+        }
+    }
+
+    /// Skips to the next `allow`/`deny`, `}`, item start, or the end.
+    fn recover_expectation(&mut self) {
+        while !(self.at_strong_item_start()
+            || matches!(
+                self.peek().kind,
+                Kind::Eof | Kind::RBrace | Kind::Kw(Keyword::Allow | Keyword::Deny)
+            ))
+        {
+            self.bump();
+        }
+    }
+
+    /// `allow|deny METHOD "path" fields… [by "rule" | by default]`.
+    fn expectation(&mut self) -> Parsed<Expectation> {
+        let keyword = self.bump();
+        let effect = if keyword.kind == Kind::Kw(Keyword::Deny) {
+            Effect::Deny
+        } else {
+            Effect::Allow
+        };
+        let method = match self.peek().kind {
+            Kind::Method => {
+                let token = self.bump();
+                StringLit {
+                    value: token.text.to_string(),
+                    span: token.span,
+                }
+            }
+            _ => self.string(&format!(
+                "a method (`GET` or a string) after `{}`",
+                keyword.text
+            ))?,
+        };
+        let path = self.string("the request path (a string) after the method")?;
+        let mut fields = Vec::new();
+        let mut by = None;
+        loop {
+            let field = match self.peek().kind {
+                Kind::Kw(Keyword::Identity) => {
+                    self.bump();
+                    Field::Identity(self.string("a string after `identity`")?)
+                }
+                Kind::Kw(Keyword::Host) => {
+                    self.bump();
+                    Field::Host(self.string("a string after `host`")?)
+                }
+                Kind::Kw(Keyword::Port) => {
+                    self.bump();
+                    let Kind::Int(value) = self.peek().kind else {
+                        return Err(self.expected("a port number after `port`"));
+                    };
+                    let token = self.bump();
+                    Field::Port(Integer {
+                        value,
+                        span: token.span,
+                    })
+                }
+                Kind::Kw(Keyword::Source) => {
+                    self.bump();
+                    if self.peek().kind != Kind::Address {
+                        return Err(self.expected("an address after `source`"));
+                    }
+                    let token = self.bump();
+                    Field::Source(Address {
+                        text: token.text.to_string(),
+                        span: token.span,
+                    })
+                }
+                Kind::Kw(keyword @ (Keyword::Header | Keyword::Attr)) => {
+                    self.bump();
+                    let noun = if keyword == Keyword::Header {
+                        "header"
+                    } else {
+                        "attribute"
+                    };
+                    let name = self.string(&format!(
+                        "the {noun} name (a string) after `{}`",
+                        keyword.as_str()
+                    ))?;
+                    if self.peek().kind != Kind::Eq {
+                        return Err(self.expected(&format!("`=` after the {noun} name")));
+                    }
+                    self.bump();
+                    let value = self.string(&format!("the {noun} value (a string) after `=`"))?;
+                    if keyword == Keyword::Header {
+                        Field::Header(name, value)
+                    } else {
+                        Field::Attr(name, value)
+                    }
+                }
+                Kind::Kw(Keyword::By) => {
+                    self.bump();
+                    if self.at_kw(Keyword::Default) {
+                        self.bump();
+                        by = Some(By::Default);
+                    } else {
+                        by = Some(By::Rule(
+                            self.string("a rule name (a string) or `default` after `by`")?,
+                        ));
+                    }
+                    break;
+                }
+                _ => break,
+            };
+            fields.push(field);
+        }
+        Ok(Expectation {
+            effect,
+            method,
+            path,
+            fields,
+            by,
+            span: self.since(keyword.span),
+        })
+    }
 }

@@ -1,6 +1,27 @@
 //! Syntax tree → source text.
+//!
+//! The output is canonical: `default`, then the `let` bindings, then the rules, then the
+//! test blocks, with two-space indentation and one condition or expectation per line.
+//! Every tree the parser produces prints to text that parses back to the same tree
+//! (spans aside). Trees from elsewhere (JSON) may hold what no source can say; those
+//! parts are printed so that reading the text back fails with an error, never so that
+//! it silently means something else:
+//!
+//! - a method that is not a bare method token is printed as a string;
+//! - a name or an address that would not read back as itself (a keyword, `GET`, `10`,
+//!   text with spaces…) is printed as `!` followed by a string, which is a syntax error;
+//! - an empty list of values, or a test that does not fit its subject, is printed as
+//!   it is and rejected by the parser.
 
-use crate::syntax::ast::File;
+use crate::syntax::ast::{
+    By, Condition, Effect, Expectation, Field, File, InTarget, LetValue, List, Rule, RuleKind,
+    Subject, Test, TestBlock, Value, ValueKind,
+};
+use crate::syntax::lex::{is_address, is_method, is_name};
+use crate::syntax::string::quote;
+
+/// Lists longer than this when written on one line are written one value per line.
+const MAX_INLINE_LIST: usize = 72;
 
 /// Prints a syntax tree as policy source text that parses back to the same tree
 /// (spans aside).
@@ -8,11 +29,246 @@ use crate::syntax::ast::File;
 /// ```
 /// let file = portcullis::syntax::parse("default deny\nallow \"r\" { method GET }")?;
 /// let text = portcullis::syntax::print(&file);
+/// assert_eq!(text, "default deny\n\nallow \"r\" {\n  method GET\n}\n");
 /// let again = portcullis::syntax::parse(&text)?;
 /// assert_eq!(portcullis::syntax::print(&again), text);
 /// # Ok::<(), portcullis::CompileError>(())
 /// ```
 pub fn print(file: &File) -> String {
-    let _ = file;
-    String::new()
+    let mut out = String::new();
+    for default in file.default.iter().chain(&file.extra_defaults) {
+        out.push_str("default ");
+        out.push_str(effect(default.effect));
+        out.push('\n');
+    }
+    if !file.lets.is_empty() {
+        separate(&mut out);
+        for binding in &file.lets {
+            out.push_str("let ");
+            out.push_str(&name(&binding.name.name));
+            out.push_str(" = ");
+            match &binding.value {
+                LetValue::List(list) => out.push_str(&print_list(list, "")),
+                LetValue::Single(value) => out.push_str(&print_value(value)),
+            }
+            out.push('\n');
+        }
+    }
+    for rule in &file.rules {
+        separate(&mut out);
+        print_rule(&mut out, rule);
+    }
+    for block in &file.tests {
+        separate(&mut out);
+        print_test_block(&mut out, block);
+    }
+    out
+}
+
+/// A blank line between sections.
+fn separate(out: &mut String) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+}
+
+fn effect(effect: Effect) -> &'static str {
+    match effect {
+        Effect::Allow => "allow",
+        Effect::Deny => "deny",
+    }
+}
+
+/// A name as written bare, or `!"…"` (an error) when it would not read back as itself.
+fn name(text: &str) -> String {
+    if is_name(text) {
+        text.to_string()
+    } else {
+        format!("!{}", quote(text))
+    }
+}
+
+fn print_rule(out: &mut String, rule: &Rule) {
+    out.push_str(match rule.kind {
+        RuleKind::Allow => "allow ",
+        RuleKind::Deny => "deny ",
+        RuleKind::Audit => "audit ",
+    });
+    out.push_str(&quote(&rule.name.value));
+    if rule.conditions.is_empty() {
+        out.push_str(" {}\n");
+        return;
+    }
+    out.push_str(" {\n");
+    for condition in &rule.conditions {
+        out.push_str("  ");
+        out.push_str(&print_condition(condition));
+        out.push('\n');
+    }
+    out.push_str("}\n");
+}
+
+fn print_condition(condition: &Condition) -> String {
+    let mut out = String::new();
+    if condition.not {
+        out.push_str("not ");
+    }
+    match &condition.subject {
+        Subject::Identity => out.push_str("identity"),
+        Subject::Method => out.push_str("method"),
+        Subject::Path => out.push_str("path"),
+        Subject::Host => out.push_str("host"),
+        Subject::Port => out.push_str("port"),
+        Subject::Source => out.push_str("source"),
+        Subject::Header(name) => {
+            out.push_str("header ");
+            out.push_str(&quote(&name.value));
+        }
+        Subject::Attr(name) => {
+            out.push_str("attr ");
+            out.push_str(&quote(&name.value));
+        }
+    }
+    match &condition.test {
+        Test::Values(values) => {
+            let values: Vec<String> = values.iter().map(print_value).collect();
+            if !values.is_empty() {
+                out.push(' ');
+                out.push_str(&values.join(", "));
+            }
+        }
+        Test::In(InTarget::Name(ident)) => {
+            out.push_str(" in ");
+            out.push_str(&name(&ident.name));
+        }
+        Test::In(InTarget::List(list)) => {
+            out.push_str(" in ");
+            out.push_str(&print_list(list, "  "));
+        }
+        Test::Regex(regex) => {
+            out.push_str(" ~ ");
+            out.push_str(&quote(&regex.value));
+        }
+        Test::Present => out.push_str(" present"),
+        Test::Equals(value) => {
+            out.push_str(" == ");
+            out.push_str(&quote(&value.value));
+        }
+    }
+    out
+}
+
+/// A list on one line if it is short, else one value per line indented under
+/// `indent`, with a trailing comma.
+fn print_list(list: &List, indent: &str) -> String {
+    let values: Vec<String> = list.values.iter().map(print_value).collect();
+    let inline = format!("[{}]", values.join(", "));
+    if inline.len() <= MAX_INLINE_LIST {
+        return inline;
+    }
+    let mut out = String::from("[\n");
+    for value in values {
+        out.push_str(indent);
+        out.push_str("  ");
+        out.push_str(&value);
+        out.push_str(",\n");
+    }
+    out.push_str(indent);
+    out.push(']');
+    out
+}
+
+fn print_value(value: &Value) -> String {
+    match &value.kind {
+        ValueKind::String(text) => quote(text),
+        ValueKind::Integer(n) => n.to_string(),
+        ValueKind::Method { method } => method_text(method),
+        ValueKind::Address { address } => address_text(address),
+        ValueKind::Range { range: (a, b) } => format!("{a}..{b}"),
+        ValueKind::Name { name: text } => name(text),
+    }
+}
+
+/// A method bare when it is a bare method token, else as a string.
+fn method_text(method: &str) -> String {
+    if is_method(method) {
+        method.to_string()
+    } else {
+        quote(method)
+    }
+}
+
+/// An address bare, or `!"…"` (an error) when it would not read back as itself.
+fn address_text(address: &str) -> String {
+    if is_address(address) {
+        address.to_string()
+    } else {
+        format!("!{}", quote(address))
+    }
+}
+
+fn print_test_block(out: &mut String, block: &TestBlock) {
+    out.push_str("test ");
+    out.push_str(&quote(&block.name.value));
+    if block.expectations.is_empty() {
+        out.push_str(" {}\n");
+        return;
+    }
+    out.push_str(" {\n");
+    for expectation in &block.expectations {
+        out.push_str("  ");
+        out.push_str(&print_expectation(expectation));
+        out.push('\n');
+    }
+    out.push_str("}\n");
+}
+
+fn print_expectation(expectation: &Expectation) -> String {
+    let mut out = String::from(effect(expectation.effect));
+    out.push(' ');
+    out.push_str(&method_text(&expectation.method.value));
+    out.push(' ');
+    out.push_str(&quote(&expectation.path.value));
+    for field in &expectation.fields {
+        out.push(' ');
+        match field {
+            Field::Identity(value) => {
+                out.push_str("identity ");
+                out.push_str(&quote(&value.value));
+            }
+            Field::Host(value) => {
+                out.push_str("host ");
+                out.push_str(&quote(&value.value));
+            }
+            Field::Port(port) => {
+                out.push_str("port ");
+                out.push_str(&port.value.to_string());
+            }
+            Field::Source(address) => {
+                out.push_str("source ");
+                out.push_str(&address_text(&address.text));
+            }
+            Field::Header(name, value) => {
+                out.push_str("header ");
+                out.push_str(&quote(&name.value));
+                out.push_str(" = ");
+                out.push_str(&quote(&value.value));
+            }
+            Field::Attr(name, value) => {
+                out.push_str("attr ");
+                out.push_str(&quote(&name.value));
+                out.push_str(" = ");
+                out.push_str(&quote(&value.value));
+            }
+        }
+    }
+    match &expectation.by {
+        Some(By::Rule(rule)) => {
+            out.push_str(" by ");
+            out.push_str(&quote(&rule.value));
+        }
+        Some(By::Default) => out.push_str(" by default"),
+        None => {}
+    }
+    out
 }

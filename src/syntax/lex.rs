@@ -1,0 +1,600 @@
+//! Tokens: the lexical structure of spec §3, read with nom.
+//!
+//! The whole source is turned into tokens up front, in one linear pass. Each token
+//! knows its [`Span`] (line and column computed incrementally, never by rescanning)
+//! and whether it is the first token of its line, which the parser uses to recover
+//! after an error.
+//!
+//! Address tokens are recognized before names, methods and numbers wherever they
+//! occur: a maximal run of `[0-9A-Fa-f:.]`, optionally followed by `/digits`, is an
+//! address when it contains `:` or starts with a digit and has a `.` but no `..`.
+//! A valid policy only has such runs in value positions and after `source` in a test,
+//! so this is the spec's "in a value position" rule; elsewhere it only changes which
+//! token an error message quotes.
+
+use nom::bytes::complete::{take_till, take_while, take_while1};
+use nom::character::complete::{char, digit1, satisfy};
+use nom::combinator::{all_consuming, opt, recognize};
+use nom::sequence::{pair, separated_pair};
+use nom::{IResult, Parser};
+
+use crate::span::Span;
+use crate::syntax::string;
+
+/// The reserved words of the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Keyword {
+    Default,
+    Allow,
+    Deny,
+    Audit,
+    Let,
+    Test,
+    By,
+    Identity,
+    Method,
+    Path,
+    Host,
+    Port,
+    Source,
+    Header,
+    Attr,
+    Not,
+    In,
+    Present,
+}
+
+impl Keyword {
+    /// Every keyword.
+    pub(super) const ALL: [Keyword; 18] = [
+        Keyword::Default,
+        Keyword::Allow,
+        Keyword::Deny,
+        Keyword::Audit,
+        Keyword::Let,
+        Keyword::Test,
+        Keyword::By,
+        Keyword::Identity,
+        Keyword::Method,
+        Keyword::Path,
+        Keyword::Host,
+        Keyword::Port,
+        Keyword::Source,
+        Keyword::Header,
+        Keyword::Attr,
+        Keyword::Not,
+        Keyword::In,
+        Keyword::Present,
+    ];
+
+    /// The keyword as written.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Default => "default",
+            Keyword::Allow => "allow",
+            Keyword::Deny => "deny",
+            Keyword::Audit => "audit",
+            Keyword::Let => "let",
+            Keyword::Test => "test",
+            Keyword::By => "by",
+            Keyword::Identity => "identity",
+            Keyword::Method => "method",
+            Keyword::Path => "path",
+            Keyword::Host => "host",
+            Keyword::Port => "port",
+            Keyword::Source => "source",
+            Keyword::Header => "header",
+            Keyword::Attr => "attr",
+            Keyword::Not => "not",
+            Keyword::In => "in",
+            Keyword::Present => "present",
+        }
+    }
+
+    /// The keyword spelled `word`, if any.
+    pub(super) fn from_word(word: &str) -> Option<Keyword> {
+        Keyword::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+}
+
+/// What a token is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A keyword.
+    Kw(Keyword),
+    /// A name: `[a-z_][a-z0-9_]*`, not a keyword.
+    Name,
+    /// A bare method: `[A-Z][A-Z0-9_-]*`.
+    Method,
+    /// A word that is neither a name, a method nor a keyword (`Get`, `a-b`).
+    BadWord,
+    /// An address token, as written.
+    Address,
+    /// A decimal integer.
+    Int(u64),
+    /// `start..end`.
+    Range(u64, u64),
+    /// A string literal, decoded.
+    Str(String),
+    /// `{`
+    LBrace,
+    /// `}`
+    RBrace,
+    /// `[`
+    LBracket,
+    /// `]`
+    RBracket,
+    /// `,`
+    Comma,
+    /// `~`
+    Tilde,
+    /// `==`
+    EqEq,
+    /// `=`
+    Eq,
+    /// Something the lexer already reported as an error.
+    Invalid,
+    /// The end of the source.
+    Eof,
+}
+
+/// One token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Token<'a> {
+    /// What it is.
+    pub(super) kind: Kind,
+    /// Its source text.
+    pub(super) text: &'a str,
+    /// Where it is.
+    pub(super) span: Span,
+    /// Whether it is the first token on its line.
+    pub(super) line_start: bool,
+}
+
+/// A lexed source: its tokens (the last one is [`Kind::Eof`]) and lexical errors.
+#[derive(Debug)]
+pub(super) struct Lexed<'a> {
+    /// The tokens, ending with [`Kind::Eof`].
+    pub(super) tokens: Vec<Token<'a>>,
+    /// Lexical errors, in source order.
+    pub(super) errors: Vec<(Span, String)>,
+}
+
+/// Whether `s` is a name: `[a-z_][a-z0-9_]*` and not a keyword.
+pub(super) fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && Keyword::from_word(s).is_none()
+}
+
+/// Whether `s` is a bare method token: `[A-Z][A-Z0-9_-]*`.
+pub(super) fn is_method(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Whether `s`, written bare, reads back as one address token with the same text.
+pub(super) fn is_address(s: &str) -> bool {
+    address(s) == Some(s.len())
+}
+
+fn is_address_char(c: char) -> bool {
+    c.is_ascii_hexdigit() || c == ':' || c == '.'
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Length of the address token at the start of `input`, if there is one.
+fn address(input: &str) -> Option<usize> {
+    let parsed: IResult<&str, (&str, Option<&str>)> = pair(
+        take_while1(is_address_char),
+        opt(recognize(pair(char('/'), digit1))),
+    )
+    .parse(input);
+    let (after, (run, _prefix)) = parsed.ok()?;
+    let ipv6 = run.contains(':');
+    let ipv4 =
+        run.starts_with(|c: char| c.is_ascii_digit()) && run.contains('.') && !run.contains("..");
+    (ipv6 || ipv4).then_some(input.len() - after.len())
+}
+
+/// A word: `[A-Za-z_][A-Za-z0-9_-]*`.
+fn word(input: &str) -> IResult<&str, &str> {
+    recognize(pair(
+        satisfy(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(is_word_char),
+    ))
+    .parse(input)
+}
+
+/// Spaces, tabs, line breaks and comments; says whether a line feed was crossed.
+fn trivia(mut input: &str) -> (&str, bool) {
+    let mut newline = false;
+    loop {
+        let spaces: IResult<&str, &str> =
+            take_while(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n')).parse(input);
+        if let Ok((after, spaces)) = spaces {
+            newline |= spaces.contains('\n');
+            input = after;
+        }
+        let comment: IResult<&str, &str> =
+            recognize(pair(char('#'), take_till(|c: char| c == '\n'))).parse(input);
+        match comment {
+            Ok((after, _)) => input = after,
+            Err(_) => return (input, newline),
+        }
+    }
+}
+
+/// Whether `c` can start a token (or trivia); a run of other characters is one error.
+fn starts_token(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            ' ' | '\t'
+                | '\r'
+                | '\n'
+                | '#'
+                | '"'
+                | '{'
+                | '}'
+                | '['
+                | ']'
+                | ','
+                | '~'
+                | '='
+                | ':'
+                | '.'
+                | '_'
+        )
+}
+
+/// `text` shown in a message: control and invisible characters escaped, long text cut.
+pub(super) fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A position in the source, with its line and column.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    pos: usize,
+    line: u32,
+    column: u32,
+}
+
+/// Walks the source, keeping line and column up to date.
+struct Cursor<'a> {
+    text: &'a str,
+    at: Mark,
+}
+
+impl<'a> Cursor<'a> {
+    fn rest(&self) -> &'a str {
+        self.text.get(self.at.pos..).unwrap_or("")
+    }
+
+    fn advance(&mut self, len: usize) {
+        let end = (self.at.pos + len).min(self.text.len());
+        for c in self.text.get(self.at.pos..end).unwrap_or("").chars() {
+            if c == '\n' {
+                self.at.line = self.at.line.saturating_add(1);
+                self.at.column = 1;
+            } else {
+                self.at.column = self.at.column.saturating_add(1);
+            }
+        }
+        self.at.pos = end;
+    }
+
+    fn span_from(&self, start: Mark) -> Span {
+        Span {
+            start: start.pos,
+            end: self.at.pos,
+            line: start.line,
+            column: start.column,
+        }
+    }
+}
+
+/// Splits `text` into tokens, reporting lexical errors.
+pub(super) fn lex(text: &str) -> Lexed<'_> {
+    let mut cursor = Cursor {
+        text,
+        at: Mark {
+            pos: 0,
+            line: 1,
+            column: 1,
+        },
+    };
+    let mut tokens = Vec::new();
+    let mut errors = Vec::new();
+    let mut line_start = true;
+    loop {
+        let rest = cursor.rest();
+        let (after, newline) = trivia(rest);
+        cursor.advance(rest.len() - after.len());
+        line_start |= newline;
+        let start = cursor.at;
+        let rest = cursor.rest();
+        let Some(first) = rest.chars().next() else {
+            tokens.push(Token {
+                kind: Kind::Eof,
+                text: "",
+                span: cursor.span_from(start),
+                line_start,
+            });
+            return Lexed { tokens, errors };
+        };
+        let (len, kind) = token(rest, first, start, &mut errors);
+        cursor.advance(len.max(first.len_utf8()));
+        let span = cursor.span_from(start);
+        let token_text = text.get(span.start..span.end).unwrap_or("");
+        tokens.push(Token {
+            kind,
+            text: token_text,
+            span,
+            line_start,
+        });
+        line_start = false;
+    }
+}
+
+/// Reads the token at the start of `rest` (its first character is `first`, at
+/// `start`); returns its length and kind, pushing any error.
+fn token(rest: &str, first: char, start: Mark, errors: &mut Vec<(Span, String)>) -> (usize, Kind) {
+    let span_of = |from: usize, to: usize, chars_before: usize| Span {
+        start: start.pos + from,
+        end: start.pos + to,
+        line: start.line,
+        column: start
+            .column
+            .saturating_add(u32::try_from(chars_before).unwrap_or(u32::MAX)),
+    };
+    let mut error = |len: usize, message: String| {
+        errors.push((span_of(0, len, 0), message));
+        (len, Kind::Invalid)
+    };
+    match first {
+        '"' => {
+            let scanned = string::scan(rest);
+            for e in scanned.errors {
+                errors.push((span_of(e.start, e.end, e.chars_before), e.message));
+            }
+            if scanned.terminated {
+                (scanned.len, Kind::Str(scanned.value))
+            } else {
+                errors.push((
+                    span_of(0, scanned.len, 0),
+                    "unterminated string".to_string(),
+                ));
+                (scanned.len, Kind::Invalid)
+            }
+        }
+        '{' => (1, Kind::LBrace),
+        '}' => (1, Kind::RBrace),
+        '[' => (1, Kind::LBracket),
+        ']' => (1, Kind::RBracket),
+        ',' => (1, Kind::Comma),
+        '~' => (1, Kind::Tilde),
+        '=' if rest.starts_with("==") => (2, Kind::EqEq),
+        '=' => (1, Kind::Eq),
+        _ => {
+            if let Some(len) = address(rest) {
+                return (len, Kind::Address);
+            }
+            if first.is_ascii_digit() {
+                return number(rest, error);
+            }
+            if let Ok((after, w)) = word(rest) {
+                let kind = if let Some(k) = Keyword::from_word(w) {
+                    Kind::Kw(k)
+                } else if is_name(w) {
+                    Kind::Name
+                } else if is_method(w) {
+                    Kind::Method
+                } else {
+                    Kind::BadWord
+                };
+                return (rest.len() - after.len(), kind);
+            }
+            let junk_len = rest
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| starts_token(c) && c != '.')
+                .map_or(rest.len(), |(i, _)| i);
+            let junk = rest.get(..junk_len).unwrap_or("");
+            let message = if junk.chars().count() == 1 {
+                format!("unexpected character `{}`", shown(junk))
+            } else {
+                format!("unexpected characters `{}`", shown(junk))
+            };
+            error(junk_len, message)
+        }
+    }
+}
+
+/// Reads an integer or a range at the start of `rest` (which starts with a digit and
+/// is not an address).
+fn number(rest: &str, mut error: impl FnMut(usize, String) -> (usize, Kind)) -> (usize, Kind) {
+    let run: IResult<&str, &str> =
+        take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.').parse(rest);
+    let text = run.map_or(rest, |(_, text)| text);
+    let integer = |digits: &str| digits.parse::<u64>().ok();
+    let too_large = |digits: &str| format!("integer `{}` is too large", shown(digits));
+    let single: IResult<&str, &str> = all_consuming(digit1).parse(text);
+    if let Ok((_, digits)) = single {
+        return match integer(digits) {
+            Some(n) => (text.len(), Kind::Int(n)),
+            None => error(text.len(), too_large(digits)),
+        };
+    }
+    let range: IResult<&str, (&str, &str)> = all_consuming(separated_pair(
+        digit1,
+        nom::bytes::complete::tag(".."),
+        digit1,
+    ))
+    .parse(text);
+    if let Ok((_, (a, b))) = range {
+        return match (integer(a), integer(b)) {
+            (Some(a), Some(b)) => (text.len(), Kind::Range(a, b)),
+            (None, _) => error(text.len(), too_large(a)),
+            (_, None) => error(text.len(), too_large(b)),
+        };
+    }
+    error(text.len(), format!("invalid number `{}`", shown(text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Kind, &str)> {
+        lex(text)
+            .tokens
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
+    }
+
+    #[test]
+    fn reads_every_token_kind() {
+        let cases: &[(&str, Kind)] = &[
+            ("default", Kind::Kw(Keyword::Default)),
+            ("present", Kind::Kw(Keyword::Present)),
+            ("frontends", Kind::Name),
+            ("_x9", Kind::Name),
+            ("fd00", Kind::Name),
+            ("GET", Kind::Method),
+            ("M-SEARCH", Kind::Method),
+            ("BEEF", Kind::Method),
+            ("Get", Kind::BadWord),
+            ("a-b", Kind::BadWord),
+            ("10", Kind::Int(10)),
+            ("8000..8100", Kind::Range(8000, 8100)),
+            ("10.0.0.0/8", Kind::Address),
+            ("10.1.2.3", Kind::Address),
+            ("2001:db8::/32", Kind::Address),
+            ("::1", Kind::Address),
+            ("fd00::/8", Kind::Address),
+            ("dead:beef::1", Kind::Address),
+            ("FD00::1", Kind::Address),
+            ("::ffff:10.1.2.3", Kind::Address),
+            ("010.0.0.1", Kind::Address),
+            ("1.2", Kind::Address),
+            ("\"a\\tb\"", Kind::Str("a\tb".into())),
+            ("{", Kind::LBrace),
+            ("}", Kind::RBrace),
+            ("[", Kind::LBracket),
+            ("]", Kind::RBracket),
+            (",", Kind::Comma),
+            ("~", Kind::Tilde),
+            ("==", Kind::EqEq),
+            ("=", Kind::Eq),
+        ];
+        for (text, kind) in cases {
+            assert_eq!(
+                kinds(text),
+                vec![(kind.clone(), *text), (Kind::Eof, "")],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn splits_where_expected() {
+        assert_eq!(
+            kinds("10.0.0.0/x"),
+            vec![
+                (Kind::Address, "10.0.0.0"),
+                (Kind::Invalid, "/"),
+                (Kind::Name, "x"),
+                (Kind::Eof, "")
+            ]
+        );
+        assert_eq!(
+            kinds("GET,HEAD#c\n==present"),
+            vec![
+                (Kind::Method, "GET"),
+                (Kind::Comma, ","),
+                (Kind::Method, "HEAD"),
+                (Kind::EqEq, "=="),
+                (Kind::Kw(Keyword::Present), "present"),
+                (Kind::Eof, "")
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_lexical_errors() {
+        let cases: &[(&str, &str, (u32, u32))] = &[
+            ("x \"abc", "unterminated string", (1, 3)),
+            ("\n  \"a\\qb\"", "invalid escape `\\q` in string", (2, 5)),
+            (
+                "x \"é\\u{d800}\"",
+                "invalid escape `\\u{d800}` in string",
+                (1, 5),
+            ),
+            (
+                "99999999999999999999",
+                "integer `99999999999999999999` is too large",
+                (1, 1),
+            ),
+            (
+                "1..99999999999999999999",
+                "integer `99999999999999999999` is too large",
+                (1, 1),
+            ),
+            ("12ab", "invalid number `12ab`", (1, 1)),
+            ("8000..", "invalid number `8000..`", (1, 1)),
+            ("a !", "unexpected character `!`", (1, 3)),
+            ("a !@$ b", "unexpected characters `!@$`", (1, 3)),
+            ("\u{0}", "unexpected character `\\0`", (1, 1)),
+        ];
+        for &(text, message, at) in cases {
+            let lexed = lex(text);
+            let found: Vec<_> = lexed
+                .errors
+                .iter()
+                .map(|(s, m)| (m.as_str(), (s.line, s.column)))
+                .collect();
+            assert_eq!(found, vec![(message, at)], "{text:?}");
+        }
+    }
+
+    #[test]
+    fn spans_match_span_locate() {
+        let text = "default deny # é\n\tlet é = [\"ü\", 1]\r\n  allow \"r\" {}";
+        for token in lex(text).tokens {
+            assert_eq!(
+                token.span,
+                Span::locate(text, token.span.start, token.span.end),
+                "{token:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn marks_line_starts() {
+        let starts: Vec<bool> = lex("a b\n c # x\n\nd")
+            .tokens
+            .iter()
+            .map(|t| t.line_start)
+            .collect();
+        assert_eq!(starts, vec![true, false, true, true, false]);
+    }
+}
