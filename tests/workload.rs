@@ -66,7 +66,6 @@ fn the_peer_workload_leaves_out_what_peers_cannot_express() {
 }
 
 #[test]
-#[ignore = "needs the parser and normalization from main"]
 fn portcullis_decides_as_labelled() {
     for rules in [10, 100, 1_000] {
         for config in [Config::full(rules), Config::peer(rules)] {
