@@ -358,9 +358,8 @@ pub enum InvalidRequest {
 /// assert!(normalize_path("a/b", &o).is_err());
 /// ```
 pub fn normalize_path(target: &str, options: &Options) -> Result<String, InvalidRequest> {
-    let mut buf = None;
-    let mut heap = Vec::new();
-    path::normalize_path(target, options, &mut buf, &mut heap).map(str::to_owned)
+    let mut buffers = PathBuffers::default();
+    path::normalize_path(target, options, &mut buffers).map(str::to_owned)
 }
 
 /// Normalizes a host: lower case, `:port` removed (digits, possibly none, at most
@@ -415,8 +414,31 @@ pub(crate) struct Normalized<'a> {
     pub(crate) attrs: &'a InlineList<(&'a str, &'a str)>,
 }
 
-/// Bytes of stack for a normalized path.
-pub(crate) const PATH_INLINE: usize = 4096;
+/// Output space for a path that needs rewriting, from the smallest that fits: a
+/// buffer is zeroed only when it is used, and only as much as the path needs, since
+/// zeroing 4 KiB for every request would cost more than the rest of a decision.
+#[derive(Debug, Default)]
+pub(crate) struct PathBuffers {
+    small: Option<[u8; 128]>,
+    large: Option<[u8; 4096]>,
+    /// Only for paths over 4096 bytes, when the configured limit allows them.
+    pub(crate) heap: Vec<u8>,
+}
+
+impl PathBuffers {
+    /// A zeroed buffer of at least `len` bytes.
+    pub(crate) fn get(&mut self, len: usize) -> &mut [u8] {
+        if len <= 128 {
+            self.small.insert([0; 128]).as_mut_slice()
+        } else if len <= 4096 {
+            self.large.insert([0; 4096]).as_mut_slice()
+        } else {
+            self.heap.clear();
+            self.heap.resize(len, 0);
+            self.heap.as_mut_slice()
+        }
+    }
+}
 /// Bytes of stack for a normalized host.
 pub(crate) const HOST_INLINE: usize = 256;
 
@@ -426,8 +448,7 @@ pub(crate) const HOST_INLINE: usize = 256;
 /// rest of a decision.
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    pub(crate) path: Option<[u8; PATH_INLINE]>,
-    pub(crate) path_heap: Vec<u8>,
+    pub(crate) path: PathBuffers,
     pub(crate) host: Option<[u8; HOST_INLINE]>,
     /// Only for a host longer than `host` when the configured limit allows one.
     pub(crate) host_heap: Vec<u8>,
@@ -436,8 +457,7 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub(crate) fn new() -> Scratch {
         Scratch {
-            path: None,
-            path_heap: Vec::new(),
+            path: PathBuffers::default(),
             host: None,
             host_heap: Vec::new(),
         }
@@ -456,12 +476,11 @@ pub(crate) fn normalize<'a>(
     let limits = &options.limits;
     method::check_method(request.method)?;
     let Scratch {
-        path: path_buf,
-        path_heap,
+        path: path_buffers,
         host: host_buf,
         host_heap,
     } = scratch;
-    let path = path::normalize_path(request.path, options, path_buf, path_heap)?;
+    let path = path::normalize_path(request.path, options, path_buffers)?;
     let host = match request.host {
         Some(host) => Some(host::normalize_host(
             host,

@@ -9,7 +9,7 @@
 //! A path that needs no change at all (no `%`, `\`, `;`, no dot segment, no `//` when
 //! merging) is recognised by a cheaper first scan and borrowed from the input.
 
-use super::PATH_INLINE;
+use super::PathBuffers;
 use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
 
 /// Byte classes of the request target.
@@ -299,8 +299,7 @@ fn is_dot_segment(segment: Option<&[u8]>) -> bool {
 pub(crate) fn normalize_path<'a>(
     target: &'a str,
     options: &Options,
-    buf: &'a mut Option<[u8; PATH_INLINE]>,
-    heap: &'a mut Vec<u8>,
+    buffers: &'a mut PathBuffers,
 ) -> Result<&'a str, InvalidRequest> {
     let bytes = target.as_bytes();
     if bytes.len() > options.limits.max_path_len {
@@ -317,15 +316,7 @@ pub(crate) fn normalize_path<'a>(
         check_rest(rest.as_bytes())?;
         return Ok(path);
     }
-    // The stack buffer is zeroed only here, when a copy is needed: most paths are
-    // returned unchanged above.
-    let out_buf: &'a mut [u8] = if bytes.len() <= PATH_INLINE {
-        buf.get_or_insert([0; PATH_INLINE]).as_mut_slice()
-    } else {
-        heap.clear();
-        heap.resize(bytes.len(), 0);
-        heap.as_mut_slice()
-    };
+    let out_buf = buffers.get(bytes.len());
     let mut out = Out {
         buf: out_buf,
         len: 0,

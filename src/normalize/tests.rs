@@ -53,9 +53,8 @@ fn with(f: impl FnOnce(&mut Options)) -> Options {
 }
 
 fn path(target: &str, options: &Options) -> Result<String, InvalidRequest> {
-    let mut buf = None;
-    let mut heap = Vec::new();
-    path::normalize_path(target, options, &mut buf, &mut heap).map(str::to_owned)
+    let mut buf = PathBuffers::default();
+    path::normalize_path(target, options, &mut buf).map(str::to_owned)
 }
 
 fn check(cases: &[(&str, Result<&str, InvalidRequest>)], options: &Options) {
@@ -505,15 +504,14 @@ fn limits_and_buffers() {
 
 #[test]
 fn unchanged_paths_are_borrowed() {
-    let mut buf = None;
-    let mut heap = Vec::new();
+    let mut buf = PathBuffers::default();
     let target = "/api/v1/orders/42.json?verbose=1";
-    let got = path::normalize_path(target, &D, &mut buf, &mut heap);
+    let got = path::normalize_path(target, &D, &mut buf);
     assert_eq!(got.map(str::as_ptr), Ok(target.as_ptr()));
-    let mut buf = None;
-    let got = path::normalize_path("/a/./b", &D, &mut buf, &mut heap);
+    let mut buf = PathBuffers::default();
+    let got = path::normalize_path("/a/./b", &D, &mut buf);
     assert_eq!(got, Ok("/a/b"));
-    assert_eq!(heap.capacity(), 0);
+    assert_eq!(buf.heap.capacity(), 0);
 }
 
 // --- host ---
@@ -1132,12 +1130,11 @@ fn speed() {
         start.elapsed() / rounds
     );
     for target in cases {
-        let mut buf = None;
-        let mut heap = Vec::new();
+        let mut buf = PathBuffers::default();
         let rounds = 2_000_000u32;
         let start = Instant::now();
         for _ in 0..rounds {
-            let r = path::normalize_path(black_box(target), black_box(&D), &mut buf, &mut heap);
+            let r = path::normalize_path(black_box(target), black_box(&D), &mut buf);
             let _ = black_box(r.map(str::len));
         }
         let per = start.elapsed() / rounds;
