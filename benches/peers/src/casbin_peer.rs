@@ -7,7 +7,7 @@
 //! of the workload in `ns:<namespace>`; an exact identity is matched by `g`'s equality.
 //! `not identity <ns glob>` is the `nsub` column: `!g(r.sub, p.nsub)`.
 
-use casbin::prelude::*;
+use casbin::prelude::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 
 use crate::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
 use crate::{Engine, PeerRequest};
@@ -43,7 +43,13 @@ impl Engine for Casbin {
             .get(i)
             .is_some_and(|(sub, obj, act, host, src)| {
                 self.enforcer
-                    .enforce((sub.as_str(), obj.as_str(), act.as_str(), host.as_str(), src.as_str()))
+                    .enforce((
+                        sub.as_str(),
+                        obj.as_str(),
+                        act.as_str(),
+                        host.as_str(),
+                        src.as_str(),
+                    ))
                     .unwrap_or(false)
             })
     }

@@ -53,7 +53,11 @@ fn quote(s: &str) -> String {
 
 /// The condition that `context.path` matches a template.
 fn path_condition(t: &PathTemplate) -> Result<String, String> {
-    let params = t.segments.iter().filter(|s| matches!(s, Segment::Param(_))).count();
+    let params = t
+        .segments
+        .iter()
+        .filter(|s| matches!(s, Segment::Param(_)))
+        .count();
     let rest = matches!(t.segments.last(), Some(Segment::Rest));
     let prefix = t.literal_prefix();
     if params == 0 && !rest {
@@ -87,7 +91,11 @@ fn path_condition(t: &PathTemplate) -> Result<String, String> {
     }
     let pattern = format!("{}/*{}", prefix, after);
     let two = format!("{}/*/*{}", prefix, after);
-    let mut cond = format!("(context.path like {} && !(context.path like {})", quote(&pattern), quote(&two));
+    let mut cond = format!(
+        "(context.path like {} && !(context.path like {})",
+        quote(&pattern),
+        quote(&two)
+    );
     if after.is_empty() {
         let _ = write!(cond, " && context.path != {}", quote(&format!("{prefix}/")));
     }
@@ -129,7 +137,10 @@ pub fn policy_text(w: &Workload) -> Result<(String, usize), String> {
             when.push(format!("({})", alts?.join(" || ")));
         }
         if let Some(h) = &rule.host {
-            when.push(format!("(context has host && context.host == {})", quote(h)));
+            when.push(format!(
+                "(context has host && context.host == {})",
+                quote(h)
+            ));
         }
         if let Some(c) = rule.source {
             when.push(format!(
@@ -137,7 +148,11 @@ pub fn policy_text(w: &Workload) -> Result<(String, usize), String> {
                 quote(&c.text())
             ));
         }
-        let _ = write!(out, "@id({})\n{head} ({principal}, {action}, resource)", quote(&rule.name));
+        let _ = write!(
+            out,
+            "@id({})\n{head} ({principal}, {action}, resource)",
+            quote(&rule.name)
+        );
         if !when.is_empty() {
             let _ = write!(out, "\nwhen {{ {} }}", when.join(" && "));
         }
@@ -177,12 +192,21 @@ pub fn build(w: &Workload, requests: &[PeerRequest<'_>]) -> Result<(Cedar, usize
         };
         let action = uid("Action", &r.req.method)?;
         let mut context: HashMap<String, RestrictedExpression> = HashMap::new();
-        context.insert("path".into(), RestrictedExpression::new_string(r.path.to_string()));
+        context.insert(
+            "path".into(),
+            RestrictedExpression::new_string(r.path.to_string()),
+        );
         if let Some(h) = r.host {
-            context.insert("host".into(), RestrictedExpression::new_string(h.to_string()));
+            context.insert(
+                "host".into(),
+                RestrictedExpression::new_string(h.to_string()),
+            );
         }
         if let Some(ip) = r.req.source {
-            context.insert("source".into(), RestrictedExpression::new_ip(ip.to_string()));
+            context.insert(
+                "source".into(),
+                RestrictedExpression::new_ip(ip.to_string()),
+            );
         }
         let context = Context::from_pairs(context).map_err(|e| e.to_string())?;
         let request = Request::new(principal, action, resource.clone(), context, None)

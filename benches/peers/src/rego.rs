@@ -62,7 +62,11 @@ fn path_regex(t: &PathTemplate) -> String {
 }
 
 fn namespace_regex(ns: &str) -> String {
-    format!("^{}/ns/{}/sa/[^/]*$", escape_regex(TRUST_DOMAIN), escape_regex(ns))
+    format!(
+        "^{}/ns/{}/sa/[^/]*$",
+        escape_regex(TRUST_DOMAIN),
+        escape_regex(ns)
+    )
 }
 
 fn quote(s: &str) -> String {
@@ -91,10 +95,18 @@ pub fn policy_text(w: &Workload) -> Result<(String, usize), String> {
                 let _ = writeln!(out, "\tinput.identity == {}", quote(id));
             }
             Principal::Namespace(ns) => {
-                let _ = writeln!(out, "\tregex.match(`{}`, input.identity)", namespace_regex(ns));
+                let _ = writeln!(
+                    out,
+                    "\tregex.match(`{}`, input.identity)",
+                    namespace_regex(ns)
+                );
             }
             Principal::NotNamespace(ns) => {
-                let _ = writeln!(out, "\tnot regex.match(`{}`, input.identity)", namespace_regex(ns));
+                let _ = writeln!(
+                    out,
+                    "\tnot regex.match(`{}`, input.identity)",
+                    namespace_regex(ns)
+                );
             }
         }
         if !rule.methods.is_empty() {
@@ -109,7 +121,11 @@ pub fn policy_text(w: &Workload) -> Result<(String, usize), String> {
             let _ = writeln!(out, "\tinput.host == {}", quote(h));
         }
         if let Some(c) = rule.source {
-            let _ = writeln!(out, "\tnet.cidr_contains({}, input.source)", quote(&c.text()));
+            let _ = writeln!(
+                out,
+                "\tnet.cidr_contains({}, input.source)",
+                quote(&c.text())
+            );
         }
         out.push_str("}\n\n");
         n += 1;
