@@ -123,3 +123,8 @@ pub use policy::Policy;
 pub use request::Request;
 pub use span::Span;
 pub use testing::{TestFailure, TestReport};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
