@@ -4,6 +4,10 @@
 
 use crate::normalize::{Options, normalize_path};
 
+/// The most segments a path pattern may have. Matching walks the tree one segment at a
+/// time, so this also bounds how deep that walk goes, whatever path a request carries.
+pub(crate) const MAX_SEGMENTS: usize = 256;
+
 /// One segment of a path pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Segment {
@@ -35,6 +39,12 @@ impl PathPattern {
             return Err(format!("path pattern `{text}` does not begin with `/`"));
         };
         let raw: Vec<&str> = rest.split('/').collect();
+        if raw.len() > MAX_SEGMENTS {
+            return Err(format!(
+                "path pattern has more than {MAX_SEGMENTS} segments, in `{}…`",
+                text.chars().take(40).collect::<String>()
+            ));
+        }
         let last = raw.len().saturating_sub(1);
         let mut segments = Vec::with_capacity(raw.len());
         // The pattern with every wildcard replaced by a plain character: it must come
