@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use portcullis::normalize::{Backslash, EscapedSlashes, Options, Semicolon};
+use portcullis::normalize::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
 use portcullis::{Decision, Policy, Request};
 
 /// `default allow`, with deny rules protecting each target. The way a deny-list has to
@@ -67,6 +67,9 @@ const DEFAULT_IDENTITY: &str = "spiffe://prod.example.com/ns/web/sa/frontend";
 const DEFAULT_SOURCE: &str = "192.0.2.10";
 
 const CORPUS: &str = include_str!("bypass/vectors.tsv");
+
+/// The kinds of row, in the order the summary line counts them (see README.md).
+const KINDS: [&str; 5] = ["vector", "hardened", "limitation", "control", "option"];
 
 /// One line of the corpus, cells already unescaped.
 #[derive(Debug)]
@@ -195,6 +198,7 @@ fn options(spec: &str) -> Options {
             "escaped_slashes=keep" => options.escaped_slashes = EscapedSlashes::Keep,
             "backslash=slash" => options.backslash = Backslash::Slash,
             "merge_slashes=false" => options.merge_slashes = false,
+            "strict_escapes" => options.strict_escapes = true,
             other => panic!("unknown option {other:?}"),
         }
     }
@@ -204,7 +208,11 @@ fn options(spec: &str) -> Options {
 /// What happened to a row under one policy.
 enum Outcome {
     /// The library decided.
-    Decided { allowed: bool, text: String },
+    Decided {
+        allowed: bool,
+        error: Option<InvalidRequest>,
+        text: String,
+    },
     /// The request never reaches the library: `std::net::IpAddr` cannot hold the
     /// source (leading-zero octets), so a proxy cannot even build the request.
     Stopped(String),
@@ -215,6 +223,14 @@ impl Outcome {
         match self {
             Outcome::Decided { allowed, .. } => *allowed,
             Outcome::Stopped(_) => false,
+        }
+    }
+
+    /// Why the library found the request invalid, if it did.
+    fn error(&self) -> Option<InvalidRequest> {
+        match self {
+            Outcome::Decided { error, .. } => *error,
+            Outcome::Stopped(_) => None,
         }
     }
 
@@ -265,6 +281,7 @@ fn evaluate(policy: &Policy, row: &Row) -> Outcome {
     let decision = policy.evaluate(&request);
     Outcome::Decided {
         allowed: decision.is_allowed(),
+        error: decision.error(),
         text: describe(&decision),
     }
 }
@@ -287,7 +304,7 @@ fn corpus_is_well_formed() {
     for row in &rows {
         assert!(ids.insert(row.id.as_str()), "duplicate id {}", row.id);
         assert!(
-            ["vector", "control", "option"].contains(&row.kind.as_str()),
+            KINDS.contains(&row.kind.as_str()),
             "line {}: kind {:?}",
             row.line,
             row.kind
@@ -295,22 +312,49 @@ fn corpus_is_well_formed() {
         for expected in [&row.deny_list, &row.allow_list] {
             assert!(["allow", "deny"].contains(&expected.as_str()));
         }
-        if row.kind == "vector" {
-            assert_eq!(
-                (row.deny_list.as_str(), row.allow_list.as_str()),
-                ("deny", "deny")
-            );
-            assert_eq!(
-                row.options, "default",
-                "{}: vectors use the default options",
-                row.id
-            );
+        let expected = (row.deny_list.as_str(), row.allow_list.as_str());
+        match row.kind.as_str() {
+            "vector" => {
+                assert_eq!(expected, ("deny", "deny"), "{}: vectors are denied", row.id);
+                assert_eq!(
+                    row.options, "default",
+                    "{}: vectors use the default options",
+                    row.id
+                );
+            }
+            "hardened" => {
+                assert_eq!(
+                    expected,
+                    ("deny", "deny"),
+                    "{}: hardened rows are denied",
+                    row.id
+                );
+                assert_eq!(
+                    row.options, "strict_escapes",
+                    "{}: hardened rows use strict_escapes alone",
+                    row.id
+                );
+            }
+            "limitation" => {
+                assert_eq!(
+                    expected,
+                    ("allow", "allow"),
+                    "{}: a limitation documents what gets through",
+                    row.id
+                );
+                assert_eq!(row.options, "default", "{}: default options", row.id);
+            }
+            _ => {}
         }
         assert!(!row.citation.is_empty(), "{}: no citation", row.id);
         let _ = options(&row.options);
     }
     let vectors: Vec<&Row> = rows.iter().filter(|r| r.kind == "vector").collect();
     assert!(vectors.len() >= 60, "only {} vectors", vectors.len());
+    let vectors: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.kind == "vector" || r.kind == "hardened")
+        .collect();
     // Every category of vectors has a control, and the controls include requests that
     // must be allowed, so that a policy denying everything cannot pass.
     for category in vectors.iter().map(|r| r.category.as_str()) {
@@ -334,12 +378,10 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
     let (deny_list, allow_list) = policies();
     let rows = rows();
     let mut failures = Vec::new();
-    let mut counts = (0, 0, 0);
+    let mut counts = [0; KINDS.len()];
     for row in &rows {
-        match row.kind.as_str() {
-            "vector" => counts.0 += 1,
-            "control" => counts.1 += 1,
-            _ => counts.2 += 1,
+        if let Some(i) = KINDS.iter().position(|k| *k == row.kind) {
+            counts[i] += 1;
         }
         let options = options(&row.options);
         for (name, policy, expected) in [
@@ -363,13 +405,43 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
                     row.line,
                 ));
             }
+            if row.kind == "hardened" {
+                // Denied because of `strict_escapes`, and not invalid without it: the
+                // spec keeps these escapes as text (§6 step 3).
+                if outcome.error() != Some(InvalidRequest::AmbiguousEscape) {
+                    failures.push(format!(
+                        "{:<32} {:<8} {:<16} {:<10} expected invalid (strict escapes) got {}  [line {}]",
+                        row.id,
+                        row.kind,
+                        row.category,
+                        name,
+                        outcome.text(),
+                        row.line,
+                    ));
+                }
+                let plain = policy.clone().with_options(Options::default());
+                let outcome = evaluate(&plain, row);
+                if outcome.error().is_some() {
+                    failures.push(format!(
+                        "{:<32} {:<8} {:<16} {:<10} expected valid under the default options got {}  [line {}]",
+                        row.id,
+                        row.kind,
+                        row.category,
+                        name,
+                        outcome.text(),
+                        row.line,
+                    ));
+                }
+            }
         }
     }
     println!(
-        "bypass corpus: {} vectors, {} controls, {} option rows, {} failing checks",
-        counts.0,
-        counts.1,
-        counts.2,
+        "bypass corpus: {} vectors, {} hardened, {} limitations, {} controls, {} option rows, {} failing checks",
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        counts[4],
         failures.len()
     );
     for failure in &failures {

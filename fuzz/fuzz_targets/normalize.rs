@@ -22,6 +22,7 @@ fuzz_target!(|input: (u8, &str)| {
         _ => Semicolon::Strip,
     };
     options.merge_slashes = bits & 64 == 0;
+    options.strict_escapes = bits & 128 != 0;
     if let Ok(once) = normalize_path(path, &options) {
         assert!(once.starts_with('/'));
         let twice = normalize_path(&once, &options);
