@@ -15,7 +15,11 @@ fuzz_target!(|input: (u8, &str)| {
         1 => EscapedSlashes::Decode,
         _ => EscapedSlashes::Keep,
     };
-    options.backslash = if bits & 4 == 0 { Backslash::Reject } else { Backslash::Slash };
+    options.backslash = if bits & 4 == 0 {
+        Backslash::Reject
+    } else {
+        Backslash::Slash
+    };
     options.semicolon = match (bits >> 3) % 3 {
         0 => Semicolon::Reject,
         1 => Semicolon::Keep,
@@ -26,7 +30,11 @@ fuzz_target!(|input: (u8, &str)| {
     if let Ok(once) = normalize_path(path, &options) {
         assert!(once.starts_with('/'));
         let twice = normalize_path(&once, &options);
-        assert_eq!(twice.as_deref(), Ok(once.as_str()), "not idempotent for {path:?}");
+        assert_eq!(
+            twice.as_deref(),
+            Ok(once.as_str()),
+            "not idempotent for {path:?}"
+        );
     }
     // Hosts lose one trailing dot per normalization (spec §6), so only "never panics".
     let _ = normalize_host(path);

@@ -53,6 +53,9 @@ const REQUEST_PATH_EXTRAS: &[&str] = &[
     "/api;x=1/v1",
     "/orders/%2e%2e/secret",
     "/api/%C0%AE",
+    "/api/%252e%252e/secret",
+    "/static/caf%C3%A9",
+    "/api%20/v1",
     "/a b",
     "api/v1",
     "/healthz#frag",
@@ -499,7 +502,8 @@ pub fn request() -> impl Strategy<Value = Req> {
         )
 }
 
-/// Normalization options: mostly the defaults, sometimes the lenient ones.
+/// Normalization options: mostly the defaults, sometimes the lenient ones (and
+/// sometimes `strict_escapes`).
 pub fn options() -> impl Strategy<Value = Options> {
     let lenient = (
         select(
@@ -512,13 +516,15 @@ pub fn options() -> impl Strategy<Value = Options> {
         select(&[Backslash::Reject, Backslash::Slash][..]),
         select(&[Semicolon::Reject, Semicolon::Keep, Semicolon::Strip][..]),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(escaped, backslash, semicolon, merge)| {
+        .prop_map(|(escaped, backslash, semicolon, merge, strict)| {
             let mut o = Options::default();
             o.escaped_slashes = escaped;
             o.backslash = backslash;
             o.semicolon = semicolon;
             o.merge_slashes = merge;
+            o.strict_escapes = strict;
             o
         });
     prop_oneof![3 => Just(Options::default()), 1 => lenient]

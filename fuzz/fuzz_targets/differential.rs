@@ -1,0 +1,82 @@
+//! Differential fuzzing: the compiled decision tree against the reference evaluator of
+//! `tests/reference` (spec §5 and §7 read rule by rule), on structured policies and
+//! requests.
+//!
+//! The reference's proptest strategies build the policy, the split into sources, the
+//! options and the requests; the fuzzer's bytes are their random stream
+//! (`RngAlgorithm::PassThrough`: each draw reads the next bytes of the input, and zeros
+//! once it runs out), so libFuzzer's mutations steer the structure and its coverage
+//! feedback applies. The reference code is not copied: it is the same module the
+//! `differential` test uses.
+#![no_main]
+
+#[allow(
+    dead_code,
+    reason = "the fuzz target uses part of the shared reference"
+)]
+#[path = "../../tests/reference/mod.rs"]
+mod reference;
+
+use libfuzzer_sys::fuzz_target;
+use portcullis::Policy;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+use reference::eval::{Outcome, evaluate};
+use reference::generate;
+
+/// One value of `strategy`, drawn from the runner's byte stream.
+fn draw<S: Strategy>(strategy: S, runner: &mut TestRunner) -> Option<S::Value> {
+    strategy.new_tree(runner).ok().map(|tree| tree.current())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let rng = TestRng::from_seed(RngAlgorithm::PassThrough, data);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let Some(policy) = draw(generate::policy(0..41), &mut runner) else {
+        return;
+    };
+    let Some(cuts) = draw(prop::collection::vec(0..=40usize, 0..3), &mut runner) else {
+        return;
+    };
+    let Some(options) = draw(generate::options(), &mut runner) else {
+        return;
+    };
+    let Some(requests) = draw(
+        prop::collection::vec(generate::request(), 1..17),
+        &mut runner,
+    ) else {
+        return;
+    };
+    let texts = policy.print_split(&cuts);
+    let compiled = if texts.len() == 1 {
+        Policy::compile(&policy.print())
+    } else {
+        Policy::compile_sources(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (format!("part{i}.pcl"), t.as_str())),
+        )
+    };
+    let compiled = match compiled {
+        Ok(p) => p.with_options(options),
+        Err(e) => panic!(
+            "the generated policy does not compile:\n{e}\n--- policy ---\n{}",
+            texts.join("# --- next source ---\n")
+        ),
+    };
+    for req in &requests {
+        let request = req.request();
+        let expected = evaluate(&policy, &request, &options);
+        let actual = Outcome::of(&compiled.evaluate(&request));
+        assert_eq!(
+            expected,
+            actual,
+            "decision differs from the reference (left: reference, right: library)\n  \
+             request: {req:?}\n  options: {options:?}\n--- policy ---\n{}",
+            texts.join("# --- next source ---\n")
+        );
+    }
+});
