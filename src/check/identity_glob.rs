@@ -35,16 +35,6 @@ impl IdentityGlob {
         }
     }
 
-    /// The glob as written.
-    pub(crate) fn text(&self) -> String {
-        match self {
-            IdentityGlob::Exact(s) => s.to_string(),
-            IdentityGlob::PrefixOneSegment(p) => format!("{p}*"),
-            IdentityGlob::PrefixAny(p) => format!("{p}**"),
-            IdentityGlob::General { glob, .. } => glob.to_string(),
-        }
-    }
-
     pub(crate) fn matches(&self, identity: &str) -> bool {
         match self {
             IdentityGlob::Exact(s) => &**s == identity,

@@ -103,18 +103,49 @@ impl PathPattern {
     }
 
     /// Does the normalized `path` (starting with `/`, no query) match?
+    ///
+    /// Walks the path's bytes once, segment by segment: a literal segment is compared
+    /// in place (no search for the next `/`), other segments find their end first.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        let mut parts = path.strip_prefix('/').unwrap_or(path).split('/');
+        let rest = path.strip_prefix('/').unwrap_or(path);
+        // Where the next path segment starts in `rest`, or `None` once every segment
+        // has been consumed (`/a/` has two segments, `a` and the empty one).
+        let mut at = Some(0usize);
         for segment in self.segments.iter() {
             if *segment == Segment::Tail {
                 return true;
             }
-            match parts.next() {
-                Some(part) if segment_matches(segment, part) => {}
-                _ => return false,
-            }
+            let Some(start) = at else {
+                return false;
+            };
+            let Some(tail) = rest.get(start..) else {
+                return false;
+            };
+            let len = match segment {
+                Segment::Literal(lit) => {
+                    if !tail.as_bytes().starts_with(lit.as_bytes()) {
+                        return false;
+                    }
+                    lit.len()
+                }
+                _ => {
+                    let len = tail.bytes().position(|b| b == b'/').unwrap_or(tail.len());
+                    if !tail
+                        .get(..len)
+                        .is_some_and(|part| segment_matches(segment, part))
+                    {
+                        return false;
+                    }
+                    len
+                }
+            };
+            at = match tail.as_bytes().get(len) {
+                None => None,
+                Some(b'/') => Some(start + len + 1),
+                Some(_) => return false,
+            };
         }
-        parts.next().is_none()
+        at.is_none()
     }
 }
 

@@ -1,14 +1,21 @@
-//! Plain matching of one rule against a normalized request: what a leaf of the tree
-//! does with each rule that reaches it.
+//! Plain matching of a rule's conditions against a normalized request: what a leaf of
+//! the tree does with each rule that reaches it.
 
 use crate::check::{Attribute, CheckedRule, Cond, CondTest, Keyed};
 use crate::normalize::Normalized;
 
-/// Does every condition of `rule` match?
-pub(crate) fn rule_matches(rule: &CheckedRule, request: &Normalized<'_>) -> bool {
-    rule.conditions
-        .iter()
-        .all(|c| condition_matches(c, request))
+/// Do the conditions of `rule` numbered in `which` all match? (A number that names no
+/// condition does not match: fail closed.)
+pub(crate) fn conditions_match(
+    rule: &CheckedRule,
+    which: &[u32],
+    request: &Normalized<'_>,
+) -> bool {
+    which.iter().all(|&c| {
+        rule.conditions
+            .get(c as usize)
+            .is_some_and(|cond| condition_matches(cond, request))
+    })
 }
 
 /// Does one condition match? A missing attribute makes the test false, and `not`
