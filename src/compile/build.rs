@@ -133,6 +133,8 @@ fn cost(cond: &Cond) -> u8 {
             ..
         } => 8,
         CondTest::Header { .. } | CondTest::Attr { .. } => 4,
+        // A literal first segment fails most paths on one short compare.
+        CondTest::Path(ps) if ps.iter().all(PathPattern::starts_literal) => 2,
         CondTest::Path(_) => 5,
         CondTest::IdentityRegex(_) | CondTest::PathRegex(_) | CondTest::HostRegex(_) => 8,
     }

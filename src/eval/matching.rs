@@ -1,6 +1,7 @@
 //! Plain matching of a rule's conditions against a normalized request: what a leaf of
 //! the tree does with each rule that reaches it.
 
+use crate::check::path_pattern::bytes_eq;
 use crate::check::{Attribute, CheckedRule, Cond, CondTest, Keyed};
 use crate::normalize::Normalized;
 
@@ -30,7 +31,9 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
             .identity
             .is_some_and(|id| globs.iter().any(|g| g.matches(id))),
         CondTest::IdentityRegex(re) => r.identity.is_some_and(|id| re.is_match(id.as_bytes())),
-        CondTest::Method(methods) => methods.iter().any(|m| **m == *r.method),
+        CondTest::Method(methods) => methods
+            .iter()
+            .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
         CondTest::Path(patterns) => patterns.iter().any(|p| p.matches(r.path)),
         CondTest::PathRegex(re) => re.is_match(r.path.as_bytes()),
         CondTest::Host(patterns) => r
