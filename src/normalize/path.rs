@@ -14,8 +14,8 @@ use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
-const SLASH: u8 = 1;
-const DOT: u8 = 2;
+const DOT: u8 = 1;
+const SLASH: u8 = 2;
 const PERCENT: u8 = 3;
 const BACKSLASH: u8 = 4;
 const SEMICOLON: u8 = 5;
@@ -267,8 +267,12 @@ fn unchanged_len(bytes: &[u8], merge_slashes: bool) -> Option<usize> {
     let mut seg_start = 1;
     let mut end = bytes.len();
     for (i, &b) in bytes.iter().enumerate().skip(1) {
-        match class(b) {
-            PLAIN | DOT => {}
+        let c = class(b);
+        // The common case first, with one compare: `PLAIN` and `DOT` are 0 and 1.
+        if c <= DOT {
+            continue;
+        }
+        match c {
             SLASH => {
                 if is_dot_segment(bytes.get(seg_start..i)) || (merge_slashes && i == seg_start) {
                     return None;
