@@ -5,8 +5,11 @@
 //! whose values an index can look up: methods, identity globs, path patterns, host
 //! patterns, ports, CIDR blocks, header or attribute values. A split node puts each
 //! keyed rule under every key of that condition, and the others in a `rest` subtree
-//! that every request visits. Since a leaf checks each of its rules in full, an index
-//! only has to be complete (never miss a rule that could match); it need not be exact.
+//! that every request visits. An index must be complete (never miss a rule that could
+//! match) and exact (reach a child only when the request matches that child's key,
+//! under the same semantics as the condition): a leaf does not re-check the condition
+//! a rule was placed by ([`Placed::proven`]), so an index that reached a child too
+//! often would let a rule match without that condition holding.
 
 use std::hash::Hash;
 

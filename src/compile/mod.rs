@@ -60,7 +60,9 @@ pub(crate) enum Node {
 /// The compiled decision tree.
 ///
 /// INVARIANT: every rule that matches a request is in a leaf reachable by that request
-/// (indexes are complete); children come before their parents in `nodes`.
+/// (indexes are complete); an index reaches a child only when the request matches the
+/// child's key exactly as the condition the key came from would (indexes are exact:
+/// leaves skip that condition); children come before their parents in `nodes`.
 #[derive(Debug)]
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,

@@ -92,8 +92,13 @@ pub(crate) fn normalize_host<'a>(
     let mut after_dot = 0;
     let mut name_len = bytes.len();
     for (i, &b) in bytes.iter().enumerate() {
-        match host_class(b) {
-            H_NAME => {}
+        let class = host_class(b);
+        // The common byte first, with one compare (a `match` alone becomes a jump
+        // table, an indirect jump per byte).
+        if class == H_NAME {
+            continue;
+        }
+        match class {
             H_UPPER => upper = true,
             H_DOT => {
                 if i == after_dot {
