@@ -2,6 +2,7 @@
 //!
 //! The contract (commands, exit statuses, JSON formats) is `spec/CLI.md`. Exit status
 //! 2 is also used for usage errors, which the contract leaves open.
+#![forbid(unsafe_code)]
 
 mod args;
 mod commands;

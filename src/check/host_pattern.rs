@@ -62,15 +62,6 @@ impl HostPattern {
             HostPattern::Any => true,
         }
     }
-
-    /// The pattern as it is matched (lower case).
-    pub(crate) fn text(&self) -> String {
-        match self {
-            HostPattern::Exact(name) => name.to_string(),
-            HostPattern::Suffix(suffix) => format!("*{suffix}"),
-            HostPattern::Any => "*".to_string(),
-        }
-    }
 }
 
 /// `host` ends with `suffix` (which starts with `.`) after a non-empty last label.

@@ -3,6 +3,8 @@
 
 use regex::bytes::Regex;
 
+use super::path_pattern::{bytes_eq, starts_with};
+
 /// A checked identity glob, classified so the common shapes need no regex.
 #[derive(Clone, Debug)]
 pub(crate) enum IdentityGlob {
@@ -35,23 +37,18 @@ impl IdentityGlob {
         }
     }
 
-    /// The glob as written.
-    pub(crate) fn text(&self) -> String {
-        match self {
-            IdentityGlob::Exact(s) => s.to_string(),
-            IdentityGlob::PrefixOneSegment(p) => format!("{p}*"),
-            IdentityGlob::PrefixAny(p) => format!("{p}**"),
-            IdentityGlob::General { glob, .. } => glob.to_string(),
-        }
-    }
-
     pub(crate) fn matches(&self, identity: &str) -> bool {
         match self {
-            IdentityGlob::Exact(s) => &**s == identity,
-            IdentityGlob::PrefixOneSegment(p) => identity
-                .strip_prefix(&**p)
-                .is_some_and(|rest| !rest.contains('/')),
-            IdentityGlob::PrefixAny(p) => identity.starts_with(&**p),
+            IdentityGlob::Exact(s) => bytes_eq(s.as_bytes(), identity.as_bytes()),
+            IdentityGlob::PrefixOneSegment(p) => {
+                starts_with(identity.as_bytes(), p.as_bytes())
+                    && !identity
+                        .as_bytes()
+                        .get(p.len()..)
+                        .unwrap_or_default()
+                        .contains(&b'/')
+            }
+            IdentityGlob::PrefixAny(p) => starts_with(identity.as_bytes(), p.as_bytes()),
             IdentityGlob::General { regex, .. } => regex.is_match(identity.as_bytes()),
         }
     }

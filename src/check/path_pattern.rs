@@ -4,6 +4,10 @@
 
 use crate::normalize::{Options, normalize_path};
 
+/// The most segments a path pattern may have. Matching walks the tree one segment at a
+/// time, so this also bounds how deep that walk goes, whatever path a request carries.
+pub(crate) const MAX_SEGMENTS: usize = 256;
+
 /// One segment of a path pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Segment {
@@ -26,6 +30,10 @@ pub(crate) enum Segment {
 pub(crate) struct PathPattern {
     text: Box<str>,
     segments: Box<[Segment]>,
+    /// How many segments at the start are literal: matching compares them as one
+    /// string, `text[1..1 + literal_len]`.
+    literal_segments: usize,
+    literal_len: usize,
 }
 
 impl PathPattern {
@@ -35,6 +43,12 @@ impl PathPattern {
             return Err(format!("path pattern `{text}` does not begin with `/`"));
         };
         let raw: Vec<&str> = rest.split('/').collect();
+        if raw.len() > MAX_SEGMENTS {
+            return Err(format!(
+                "path pattern has more than {MAX_SEGMENTS} segments, in `{}…`",
+                text.chars().take(40).collect::<String>()
+            ));
+        }
         let last = raw.len().saturating_sub(1);
         let mut segments = Vec::with_capacity(raw.len());
         // The pattern with every wildcard replaced by a plain character: it must come
@@ -86,9 +100,21 @@ impl PathPattern {
             }
             Err(e) => return Err(format!("invalid path pattern `{text}`: {e}")),
         }
+        let literal_segments = segments
+            .iter()
+            .take_while(|s| matches!(s, Segment::Literal(_)))
+            .count();
+        let literal_len = raw
+            .iter()
+            .take(literal_segments)
+            .map(|s| s.len() + 1)
+            .sum::<usize>()
+            .saturating_sub(1);
         Ok(PathPattern {
             text: text.into(),
             segments: segments.into_boxed_slice(),
+            literal_segments,
+            literal_len,
         })
     }
 
@@ -97,35 +123,107 @@ impl PathPattern {
         &self.text
     }
 
+    /// Whether the pattern starts with a literal segment: then a path that does not
+    /// start with it fails on one compare.
+    pub(crate) fn starts_literal(&self) -> bool {
+        self.literal_segments > 0
+    }
+
     /// The segments, in order.
     pub(crate) fn segments(&self) -> &[Segment] {
         &self.segments
     }
 
     /// Does the normalized `path` (starting with `/`, no query) match?
+    ///
+    /// Walks the path's bytes once, segment by segment: a literal segment is compared
+    /// in place (no search for the next `/`), other segments find their end first.
     pub(crate) fn matches(&self, path: &str) -> bool {
-        let mut parts = path.strip_prefix('/').unwrap_or(path).split('/');
-        for segment in self.segments.iter() {
-            if *segment == Segment::Tail {
-                return true;
+        let rest = path.strip_prefix('/').unwrap_or(path);
+        // Where the next path segment starts in `rest`, or `None` once every segment
+        // has been consumed (`/a/` has two segments, `a` and the empty one).
+        let mut at = Some(0usize);
+        if self.literal_segments > 0 {
+            // The leading literal segments, `/` included, in one compare.
+            let literal = self
+                .text
+                .as_bytes()
+                .get(1..1 + self.literal_len)
+                .unwrap_or_default();
+            if !starts_with(rest.as_bytes(), literal) {
+                return false;
             }
-            match parts.next() {
-                Some(part) if segment_matches(segment, part) => {}
-                _ => return false,
-            }
+            at = match rest.as_bytes().get(self.literal_len) {
+                None => None,
+                Some(b'/') => Some(self.literal_len + 1),
+                Some(_) => return false,
+            };
         }
-        parts.next().is_none()
+        let bytes = rest.as_bytes();
+        for segment in self.segments.iter().skip(self.literal_segments) {
+            let Some(start) = at else {
+                return *segment == Segment::Tail;
+            };
+            let tail = bytes.get(start..).unwrap_or_default();
+            let len = match segment {
+                Segment::Tail => return true,
+                Segment::Literal(lit) => {
+                    if !starts_with(tail, lit.as_bytes()) {
+                        return false;
+                    }
+                    lit.len()
+                }
+                Segment::One => {
+                    let len = tail.iter().position(|&b| b == b'/').unwrap_or(tail.len());
+                    if len == 0 {
+                        return false;
+                    }
+                    len
+                }
+                Segment::Glob(parts) => {
+                    let len = tail.iter().position(|&b| b == b'/').unwrap_or(tail.len());
+                    if !rest
+                        .get(start..start + len)
+                        .is_some_and(|part| glob_matches(parts, part))
+                    {
+                        return false;
+                    }
+                    len
+                }
+            };
+            at = match tail.get(len) {
+                None => None,
+                Some(b'/') => Some(start + len + 1),
+                Some(_) => return false,
+            };
+        }
+        at.is_none()
     }
 }
 
-/// Does one pattern segment (not `Tail`) match one path segment?
-pub(crate) fn segment_matches(segment: &Segment, part: &str) -> bool {
-    match segment {
-        Segment::Literal(lit) => **lit == *part,
-        Segment::One => !part.is_empty(),
-        Segment::Glob(parts) => glob_matches(parts, part),
-        Segment::Tail => true,
+/// `haystack.starts_with(needle)`, comparing eight bytes at a time inline: the strings
+/// compared here are short, and a call into `memcmp` costs more than the compare.
+#[inline]
+pub(crate) fn starts_with(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(head) = haystack.get(..needle.len()) else {
+        return false;
+    };
+    let mut a = head.chunks_exact(8);
+    let mut b = needle.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        let x = u64::from_ne_bytes(x.try_into().unwrap_or([0; 8]));
+        let y = u64::from_ne_bytes(y.try_into().unwrap_or([0; 8]));
+        if x != y {
+            return false;
+        }
     }
+    a.remainder().iter().zip(b.remainder()).all(|(x, y)| x == y)
+}
+
+/// `a == b`, inline (see [`starts_with`]).
+#[inline]
+pub(crate) fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && starts_with(a, b)
 }
 
 /// In-segment glob: `parts` are the literal pieces between stars.

@@ -5,10 +5,12 @@
 //! whose values an index can look up: methods, identity globs, path patterns, host
 //! patterns, ports, CIDR blocks, header or attribute values. A split node puts each
 //! keyed rule under every key of that condition, and the others in a `rest` subtree
-//! that every request visits. Since a leaf checks each of its rules in full, an index
-//! only has to be complete (never miss a rule that could match); it need not be exact.
+//! that every request visits. An index must be complete (never miss a rule that could
+//! match) and exact (reach a child only when the request matches that child's key,
+//! under the same semantics as the condition): a leaf does not re-check the condition
+//! a rule was placed by ([`Placed::proven`]), so an index that reached a child too
+//! often would let a rule match without that condition holding.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 
 use ipnet::IpNet;
@@ -18,10 +20,11 @@ use crate::check::identity_glob::IdentityGlob;
 use crate::check::path_pattern::PathPattern;
 use crate::check::{CheckedPolicy, Cond, CondTest, Keyed};
 
+use super::hash::FxHashMap;
 use super::index::{
     CidrIndex, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
 };
-use super::{Node, NodeId};
+use super::{LeafRule, Node, NodeId};
 
 /// A leaf holds at most this many rules unless no attribute divides them.
 const LEAF_SIZE: usize = 4;
@@ -31,16 +34,16 @@ const LEAF_SIZE: usize = 4;
 const PLACEMENTS_PER_RULE: usize = 16;
 
 /// An attribute a split node can index.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Dim {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Dim<'p> {
     Method,
     Identity,
     Path,
     Host,
     Port,
     Source,
-    Header(Box<str>),
-    Attr(Box<str>),
+    Header(&'p str),
+    Attr(&'p str),
 }
 
 /// One key of a condition, borrowed from the checked policy.
@@ -55,31 +58,42 @@ enum Key<'p> {
     Bytes(&'p [u8]),
 }
 
-/// What makes two keys the same key (same subtree).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum KeyId {
-    Text(String),
+/// What makes two keys of one dimension the same key (same subtree): the text of the
+/// pattern as written (with its kind), borrowed, so that comparing keys allocates
+/// nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum KeyId<'p> {
+    Text(u8, &'p str),
     Port((u16, u16)),
     Net(IpNet),
-    Bytes(Box<[u8]>),
+    Bytes(&'p [u8]),
 }
 
-impl Key<'_> {
-    fn id(&self) -> KeyId {
-        match self {
-            Key::Method(m) => KeyId::Text((*m).to_string()),
-            Key::Identity(g) => KeyId::Text(g.text()),
-            Key::Path(p) => KeyId::Text(p.text().to_string()),
-            Key::Host(h) => KeyId::Text(h.text()),
-            Key::Port(r) => KeyId::Port(*r),
-            Key::Source(n) => KeyId::Net(**n),
-            Key::Bytes(b) => KeyId::Bytes((*b).into()),
+impl<'p> Key<'p> {
+    fn id(&self) -> KeyId<'p> {
+        match *self {
+            Key::Method(m) => KeyId::Text(0, m),
+            Key::Identity(g) => match g {
+                IdentityGlob::Exact(s) => KeyId::Text(0, s),
+                IdentityGlob::PrefixOneSegment(p) => KeyId::Text(1, p),
+                IdentityGlob::PrefixAny(p) => KeyId::Text(2, p),
+                IdentityGlob::General { glob, .. } => KeyId::Text(3, glob),
+            },
+            Key::Path(p) => KeyId::Text(0, p.text()),
+            Key::Host(h) => match h {
+                HostPattern::Exact(n) => KeyId::Text(0, n),
+                HostPattern::Suffix(s) => KeyId::Text(1, s),
+                HostPattern::Any => KeyId::Text(2, ""),
+            },
+            Key::Port(r) => KeyId::Port(r),
+            Key::Source(n) => KeyId::Net(*n),
+            Key::Bytes(b) => KeyId::Bytes(b),
         }
     }
 }
 
 /// The dimension and keys a condition offers, if it can be indexed.
-fn keys(cond: &Cond) -> Option<(Dim, Vec<Key<'_>>)> {
+fn keys(cond: &Cond) -> Option<(Dim<'_>, Vec<Key<'_>>)> {
     if cond.negated {
         return None;
     }
@@ -94,41 +108,95 @@ fn keys(cond: &Cond) -> Option<(Dim, Vec<Key<'_>>)> {
             name,
             test: Keyed::Values(vs),
         } => (
-            Dim::Header(name.clone()),
+            Dim::Header(name),
             vs.iter().map(|v| Key::Bytes(v)).collect(),
         ),
         CondTest::Attr {
             name,
             test: Keyed::Values(vs),
-        } => (
-            Dim::Attr(name.clone()),
-            vs.iter().map(|v| Key::Bytes(v)).collect(),
-        ),
+        } => (Dim::Attr(name), vs.iter().map(|v| Key::Bytes(v)).collect()),
         _ => return None,
     })
 }
 
+/// How expensive a condition is to check in a leaf, roughly: leaves check the cheap
+/// ones first, so that a rule that fails on its method never runs its regex.
+fn cost(cond: &Cond) -> u8 {
+    match &cond.test {
+        CondTest::Present(_) => 0,
+        CondTest::Method(_) | CondTest::Port(_) => 1,
+        CondTest::Source(_) => 2,
+        CondTest::Host(_) | CondTest::Identity(_) => 3,
+        CondTest::Header {
+            test: Keyed::Regex(_),
+            ..
+        }
+        | CondTest::Attr {
+            test: Keyed::Regex(_),
+            ..
+        } => 8,
+        CondTest::Header { .. } | CondTest::Attr { .. } => 4,
+        // A literal first segment fails most paths on one short compare.
+        CondTest::Path(ps) if ps.iter().all(PathPattern::starts_literal) => 2,
+        CondTest::Path(_) => 5,
+        CondTest::IdentityRegex(_) | CondTest::PathRegex(_) | CondTest::HostRegex(_) => 8,
+    }
+}
+
+/// A rule placed in a subtree, with the conditions that every request reaching the
+/// subtree satisfies: bit `c` for condition `c` (conditions past 64 are never
+/// marked), set when the rule sits under a key of that (plain, not negated) condition.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placed {
+    pub(crate) rule: u32,
+    pub(crate) proven: u64,
+}
+
+/// A condition of a rule that an index can look up.
+struct Keyable<'p> {
+    dim: Dim<'p>,
+    cond: usize,
+    keys: Vec<Key<'p>>,
+}
+
 pub(crate) struct Builder<'p> {
     policy: &'p CheckedPolicy,
+    /// Per rule, its indexable conditions (computed once).
+    keyable: Vec<Vec<Keyable<'p>>>,
     pub(crate) nodes: Vec<Node>,
+    /// The conditions each leaf entry checks, cheapest first (see [`LeafRule`]).
+    pub(crate) checks: Vec<u32>,
     placements: usize,
     budget: usize,
 }
 
 /// How a candidate split would divide the rules.
 struct Split<'p> {
-    dim: Dim,
+    dim: Dim<'p>,
     /// Distinct keys in first-seen order, each with its rules (ascending).
-    buckets: Vec<(Key<'p>, Vec<u32>)>,
-    rest: Vec<u32>,
+    buckets: Vec<(Key<'p>, Vec<Placed>)>,
+    rest: Vec<Placed>,
 }
 
 impl<'p> Builder<'p> {
     pub(crate) fn new(policy: &'p CheckedPolicy) -> Builder<'p> {
         let n = policy.rules.len();
+        let keyable = policy
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.conditions
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(cond, c)| keys(c).map(|(dim, keys)| Keyable { dim, cond, keys }))
+                    .collect()
+            })
+            .collect();
         Builder {
             policy,
+            keyable,
             nodes: Vec::new(),
+            checks: Vec::new(),
             placements: 0,
             budget: n.saturating_mul(PLACEMENTS_PER_RULE).saturating_add(1024),
         }
@@ -140,13 +208,36 @@ impl<'p> Builder<'p> {
         id
     }
 
-    fn leaf(&mut self, rules: &[u32]) -> NodeId {
+    fn leaf(&mut self, rules: &[Placed]) -> NodeId {
         self.placements += rules.len();
-        self.push(Node::Leaf(rules.into()))
+        let mut entries = Vec::with_capacity(rules.len());
+        let mut order: Vec<(u8, u32)> = Vec::new();
+        for placed in rules {
+            order.clear();
+            if let Some(rule) = self.policy.rules.get(placed.rule as usize) {
+                for (c, cond) in rule.conditions.iter().enumerate() {
+                    let proven = c < 64 && placed.proven & (1 << c) != 0;
+                    if !proven {
+                        order.push((cost(cond), u32::try_from(c).unwrap_or(u32::MAX)));
+                    }
+                }
+            }
+            // Stable: equal costs keep source order.
+            order.sort_by_key(|&(cost, _)| cost);
+            let start = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
+            self.checks.extend(order.iter().map(|&(_, c)| c));
+            let end = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
+            entries.push(LeafRule {
+                rule: placed.rule,
+                start,
+                end,
+            });
+        }
+        self.push(Node::Leaf(entries.into_boxed_slice()))
     }
 
     /// Builds the subtree for `rules` (ascending), never splitting again on `used`.
-    pub(crate) fn build(&mut self, rules: &[u32], used: &[Dim]) -> NodeId {
+    pub(crate) fn build(&mut self, rules: &[Placed], used: &[Dim<'p>]) -> NodeId {
         if rules.len() <= LEAF_SIZE || self.placements >= self.budget {
             return self.leaf(rules);
         }
@@ -154,7 +245,7 @@ impl<'p> Builder<'p> {
             return self.leaf(rules);
         };
         let mut used = used.to_vec();
-        used.push(split.dim.clone());
+        used.push(split.dim);
         let mut children = Vec::with_capacity(split.buckets.len());
         for (key, bucket) in &split.buckets {
             children.push((*key, self.build(bucket, &used)));
@@ -170,36 +261,50 @@ impl<'p> Builder<'p> {
 
     /// The split that leaves the fewest rules to check on an average path, if it beats
     /// checking them all.
-    fn best_split(&self, rules: &[u32], used: &[Dim]) -> Option<Split<'p>> {
-        // For each dimension: for each rule keyed on it, the condition with fewest keys.
-        let mut per_dim: HashMap<Dim, Vec<(u32, Vec<Key<'p>>)>> = HashMap::new();
-        for &r in rules {
-            let Some(rule) = self.policy.rules.get(r as usize) else {
+    fn best_split(&self, rules: &[Placed], used: &[Dim<'p>]) -> Option<Split<'p>> {
+        // For each dimension: for each rule keyed on it (by position in `rules`), the
+        // condition with fewest keys.
+        let mut dims: Vec<Dim<'p>> = Vec::new();
+        let mut dim_at: FxHashMap<Dim<'p>, usize> = FxHashMap::default();
+        let mut per_dim: Vec<Vec<(usize, &Keyable<'p>)>> = Vec::new();
+        let mut best: Vec<&Keyable<'p>> = Vec::new();
+        for (at, placed) in rules.iter().enumerate() {
+            let Some(keyable) = self.keyable.get(placed.rule as usize) else {
                 continue;
             };
-            let mut best: HashMap<Dim, Vec<Key<'p>>> = HashMap::new();
-            for cond in &rule.conditions {
-                if let Some((dim, ks)) = keys(cond) {
-                    if used.contains(&dim) {
-                        continue;
+            best.clear();
+            for k in keyable {
+                if used.contains(&k.dim) {
+                    continue;
+                }
+                match best.iter_mut().find(|b| b.dim == k.dim) {
+                    Some(slot) => {
+                        if k.keys.len() < slot.keys.len() {
+                            *slot = k;
+                        }
                     }
-                    let slot = best.entry(dim).or_insert_with(|| ks.clone());
-                    if ks.len() < slot.len() {
-                        *slot = ks;
-                    }
+                    None => best.push(k),
                 }
             }
-            for (dim, ks) in best {
-                per_dim.entry(dim).or_default().push((r, ks));
+            for k in &best {
+                let d = *dim_at.entry(k.dim).or_insert_with(|| {
+                    dims.push(k.dim);
+                    per_dim.push(Vec::new());
+                    dims.len() - 1
+                });
+                if let Some(list) = per_dim.get_mut(d) {
+                    list.push((at, k));
+                }
             }
         }
         let n = rules.len();
-        let mut best: Option<(f64, Dim)> = None;
-        for (dim, keyed) in &per_dim {
-            let mut sizes: HashMap<KeyId, usize> = HashMap::new();
-            for (_, ks) in keyed {
-                for k in ks {
-                    *sizes.entry(k.id()).or_default() += 1;
+        let mut chosen: Option<(f64, usize)> = None;
+        let mut sizes: FxHashMap<KeyId<'p>, usize> = FxHashMap::default();
+        for (d, (dim, keyed)) in dims.iter().zip(&per_dim).enumerate() {
+            sizes.clear();
+            for (_, k) in keyed {
+                for key in &k.keys {
+                    *sizes.entry(key.id()).or_default() += 1;
                 }
             }
             let rest = n - keyed.len();
@@ -209,43 +314,52 @@ impl<'p> Builder<'p> {
                 sizes.values().sum::<usize>() as f64 / sizes.len() as f64
             };
             let score = rest as f64 + average;
-            let better = match &best {
+            let better = match chosen {
                 None => true,
-                Some((s, d)) => score < *s || (score == *s && dim_rank(dim) < dim_rank(d)),
+                Some((s, c)) => {
+                    score < s
+                        || (score == s
+                            && dims.get(c).is_some_and(|cd| dim_rank(dim) < dim_rank(cd)))
+                }
             };
             if better {
-                best = Some((score, dim.clone()));
+                chosen = Some((score, d));
             }
         }
-        let (score, dim) = best?;
+        let (score, d) = chosen?;
         if score >= n as f64 * 0.8 {
             return None;
         }
-        let keyed = per_dim.remove(&dim)?;
+        let dim = *dims.get(d)?;
+        let keyed = per_dim.get(d)?;
         let mut rest = Vec::new();
-        let mut keyed_iter = keyed.into_iter().peekable();
-        let mut buckets: Vec<(Key<'p>, Vec<u32>)> = Vec::new();
-        let mut positions: HashMap<KeyId, usize> = HashMap::new();
-        for &r in rules {
+        let mut keyed_iter = keyed.iter().peekable();
+        let mut buckets: Vec<(Key<'p>, Vec<Placed>)> = Vec::new();
+        let mut positions: FxHashMap<KeyId<'p>, usize> = FxHashMap::default();
+        for (at, placed) in rules.iter().enumerate() {
             match keyed_iter.peek() {
-                Some((kr, _)) if *kr == r => {
-                    let Some((_, ks)) = keyed_iter.next() else {
+                Some((kat, _)) if *kat == at => {
+                    let Some((_, k)) = keyed_iter.next() else {
                         continue;
                     };
-                    for k in ks {
-                        let id = k.id();
-                        let at = *positions.entry(id).or_insert_with(|| {
-                            buckets.push((k, Vec::new()));
+                    let bit = if k.cond < 64 { 1u64 << k.cond } else { 0 };
+                    let proven = Placed {
+                        rule: placed.rule,
+                        proven: placed.proven | bit,
+                    };
+                    for key in &k.keys {
+                        let at = *positions.entry(key.id()).or_insert_with(|| {
+                            buckets.push((*key, Vec::new()));
                             buckets.len() - 1
                         });
                         if let Some((_, bucket)) = buckets.get_mut(at) {
-                            if bucket.last() != Some(&r) {
-                                bucket.push(r);
+                            if bucket.last().map(|p| p.rule) != Some(placed.rule) {
+                                bucket.push(proven);
                             }
                         }
                     }
                 }
-                _ => rest.push(r),
+                _ => rest.push(*placed),
             }
         }
         Some(Split { dim, buckets, rest })
@@ -253,7 +367,7 @@ impl<'p> Builder<'p> {
 }
 
 /// Tie-break between equally good dimensions: the cheaper lookup first.
-fn dim_rank(dim: &Dim) -> u8 {
+fn dim_rank(dim: &Dim<'_>) -> u8 {
     match dim {
         Dim::Identity => 0,
         Dim::Host => 1,
@@ -266,7 +380,7 @@ fn dim_rank(dim: &Dim) -> u8 {
     }
 }
 
-fn make_index(dim: &Dim, children: &[(Key<'_>, NodeId)]) -> Index {
+fn make_index(dim: &Dim<'_>, children: &[(Key<'_>, NodeId)]) -> Index {
     match dim {
         Dim::Method => {
             let mut index = MethodIndex::default();
@@ -330,9 +444,9 @@ fn make_index(dim: &Dim, children: &[(Key<'_>, NodeId)]) -> Index {
                 }
             }
             if matches!(dim, Dim::Header(_)) {
-                Index::Header(name.clone(), index)
+                Index::Header((*name).into(), index)
             } else {
-                Index::Attr(name.clone(), index)
+                Index::Attr((*name).into(), index)
             }
         }
     }

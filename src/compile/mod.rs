@@ -20,7 +20,7 @@
 //! map plus glob list, path trie, host exact plus suffix map, port ranges, CIDR tables,
 //! header or attribute value maps) and a `rest` subtree for the rules that do not test
 //! that attribute. A *leaf* holds a few rule numbers, in source order; evaluation
-//! checks each in full. A request visits, at each split, the children its value
+//! checks each, except for the conditions the splits above it already looked up. A request visits, at each split, the children its value
 //! selects plus `rest`: the work grows with the request (its path's segments, its
 //! identity's slashes), not with the number of rules. How the splits are chosen is in
 //! [`build`].
@@ -37,11 +37,22 @@ use index::Index;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct NodeId(pub(crate) u32);
 
+/// A rule in a leaf, with the conditions left to check: `checks[start..end]` of the
+/// tree, condition indexes of the rule, cheapest first. The conditions not listed are
+/// the ones every request reaching the leaf already satisfies (the splits above it
+/// looked them up: each index only leads to a child when that child's key matches).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LeafRule {
+    pub(crate) rule: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
 /// A node of the tree.
 #[derive(Debug)]
 pub(crate) enum Node {
-    /// Rules to check in full, ascending (source order).
-    Leaf(Box<[u32]>),
+    /// Rules to check, ascending (source order).
+    Leaf(Box<[LeafRule]>),
     /// Children chosen by one attribute, plus the rules that do not test it.
     Split { index: Index, rest: Option<NodeId> },
 }
@@ -49,22 +60,29 @@ pub(crate) enum Node {
 /// The compiled decision tree.
 ///
 /// INVARIANT: every rule that matches a request is in a leaf reachable by that request
-/// (indexes are complete); children come before their parents in `nodes`.
+/// (indexes are complete); an index reaches a child only when the request matches the
+/// child's key exactly as the condition the key came from would (indexes are exact:
+/// leaves skip that condition); children come before their parents in `nodes`.
 #[derive(Debug)]
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
+    /// The condition lists of the leaves' rules (see [`LeafRule`]).
+    pub(crate) checks: Vec<u32>,
 }
 
 impl Tree {
     /// Builds the tree for a checked policy.
     pub(crate) fn build(policy: &CheckedPolicy) -> Tree {
-        let all: Vec<u32> = (0..u32::try_from(policy.rules.len()).unwrap_or(u32::MAX)).collect();
+        let all: Vec<build::Placed> = (0..u32::try_from(policy.rules.len()).unwrap_or(u32::MAX))
+            .map(|rule| build::Placed { rule, proven: 0 })
+            .collect();
         let mut builder = build::Builder::new(policy);
         let root = builder.build(&all, &[]);
         Tree {
             nodes: builder.nodes,
             root,
+            checks: builder.checks,
         }
     }
 

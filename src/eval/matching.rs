@@ -1,14 +1,22 @@
-//! Plain matching of one rule against a normalized request: what a leaf of the tree
-//! does with each rule that reaches it.
+//! Plain matching of a rule's conditions against a normalized request: what a leaf of
+//! the tree does with each rule that reaches it.
 
+use crate::check::path_pattern::bytes_eq;
 use crate::check::{Attribute, CheckedRule, Cond, CondTest, Keyed};
 use crate::normalize::Normalized;
 
-/// Does every condition of `rule` match?
-pub(crate) fn rule_matches(rule: &CheckedRule, request: &Normalized<'_>) -> bool {
-    rule.conditions
-        .iter()
-        .all(|c| condition_matches(c, request))
+/// Do the conditions of `rule` numbered in `which` all match? (A number that names no
+/// condition does not match: fail closed.)
+pub(crate) fn conditions_match(
+    rule: &CheckedRule,
+    which: &[u32],
+    request: &Normalized<'_>,
+) -> bool {
+    which.iter().all(|&c| {
+        rule.conditions
+            .get(c as usize)
+            .is_some_and(|cond| condition_matches(cond, request))
+    })
 }
 
 /// Does one condition match? A missing attribute makes the test false, and `not`
@@ -23,7 +31,9 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
             .identity
             .is_some_and(|id| globs.iter().any(|g| g.matches(id))),
         CondTest::IdentityRegex(re) => r.identity.is_some_and(|id| re.is_match(id.as_bytes())),
-        CondTest::Method(methods) => methods.iter().any(|m| **m == *r.method),
+        CondTest::Method(methods) => methods
+            .iter()
+            .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
         CondTest::Path(patterns) => patterns.iter().any(|p| p.matches(r.path)),
         CondTest::PathRegex(re) => re.is_match(r.path.as_bytes()),
         CondTest::Host(patterns) => r

@@ -5,7 +5,7 @@ pub(crate) mod decision;
 pub(crate) mod matching;
 
 use crate::check::CheckedPolicy;
-use crate::compile::{Node, NodeId, Tree};
+use crate::compile::{LeafRule, Node, NodeId, Tree};
 use crate::normalize::{self, Normalized, Options, Scratch};
 use crate::request::Request;
 use crate::syntax::{Effect, RuleKind};
@@ -68,8 +68,8 @@ impl Tree {
     fn visit(&self, id: NodeId, policy: &CheckedPolicy, r: &Normalized<'_>, found: &mut Found) {
         match self.node(id) {
             Some(Node::Leaf(rules)) => {
-                for &i in rules.iter() {
-                    check_rule(policy, i, r, found);
+                for entry in rules.iter() {
+                    check_rule(policy, &self.checks, entry, r, found);
                 }
             }
             Some(Node::Split { index, rest }) => {
@@ -83,27 +83,39 @@ impl Tree {
     }
 }
 
-/// Checks rule `i` unless it could not change the outcome.
-fn check_rule(policy: &CheckedPolicy, i: u32, r: &Normalized<'_>, found: &mut Found) {
+/// Checks the rule of `entry` unless it could not change the outcome.
+fn check_rule(
+    policy: &CheckedPolicy,
+    checks: &[u32],
+    entry: &LeafRule,
+    r: &Normalized<'_>,
+    found: &mut Found,
+) {
+    let i = entry.rule;
     let Some(rule) = policy.rules.get(i as usize) else {
         return;
     };
+    let conditions = checks
+        .get(entry.start as usize..entry.end as usize)
+        .unwrap_or_default();
     match rule.kind {
         RuleKind::Deny => {
-            if found.deny.is_none_or(|d| i < d) && matching::rule_matches(rule, r) {
+            if found.deny.is_none_or(|d| i < d) && matching::conditions_match(rule, conditions, r) {
                 found.deny = Some(i);
             }
         }
         RuleKind::Allow => {
             if found.deny.is_none()
                 && found.allow.is_none_or(|a| i < a)
-                && matching::rule_matches(rule, r)
+                && matching::conditions_match(rule, conditions, r)
             {
                 found.allow = Some(i);
             }
         }
         RuleKind::Audit => {
-            if !found.audits.contains(rule.audit_slot) && matching::rule_matches(rule, r) {
+            if !found.audits.contains(rule.audit_slot)
+                && matching::conditions_match(rule, conditions, r)
+            {
                 found.audits.insert(rule.audit_slot);
             }
         }

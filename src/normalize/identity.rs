@@ -27,9 +27,11 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<(), Inval
     if bytes.is_empty() || bytes.len() > max_len {
         return Err(InvalidRequest::InvalidIdentity);
     }
+    // The exact compare first: it is one or two word compares, and SPIFFE IDs are
+    // nearly always written in lower case.
     if bytes
         .get(..9)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case(b"spiffe://"))
+        .is_some_and(|scheme| scheme == b"spiffe://" || scheme.eq_ignore_ascii_case(b"spiffe://"))
     {
         // A SPIFFE ID's characters are a strict subset of the general ones (no
         // controls, no white space, no non-ASCII) and its path has no dot segments:
@@ -81,13 +83,14 @@ fn is_dot_segment(segment: Option<&[u8]>) -> bool {
 fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
     const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
     let rest = identity.strip_prefix(b"spiffe://").ok_or(BAD)?;
+    // Trust domain: lower-case segment bytes up to the first `/`.
     let mut domain_len = rest.len();
     for (i, &b) in rest.iter().enumerate() {
-        if b == b'/' {
-            domain_len = i;
-            break;
-        }
-        if b.is_ascii_uppercase() || !is_segment_byte(b) {
+        if spiffe_class(b) != LOWER {
+            if b == b'/' {
+                domain_len = i;
+                break;
+            }
             return Err(BAD);
         }
     }
@@ -98,29 +101,64 @@ fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
         return Ok(());
     };
     // `path` starts with `/`: every piece after it is a segment, non-empty, of segment
-    // bytes, and not `.` or `..` (a segment of one or two bytes that are all dots).
-    let (mut len, mut dots) = (0usize, 0usize);
-    for &b in path.get(1..).unwrap_or_default() {
-        if b == b'/' {
-            if len == 0 || (dots == len && len <= 2) {
+    // bytes, and not `.` or `..`. Segments are checked when they end, so the loop
+    // over their bytes only looks each one up.
+    let mut seg_start = 1;
+    for (i, &b) in path.iter().enumerate().skip(1) {
+        if spiffe_class(b) == NONE {
+            if b != b'/' || bad_segment(path.get(seg_start..i)) {
                 return Err(BAD);
             }
-            (len, dots) = (0, 0);
-        } else if is_segment_byte(b) {
-            len += 1;
-            dots += usize::from(b == b'.');
-        } else {
-            return Err(BAD);
+            seg_start = i + 1;
         }
     }
-    if len == 0 || (dots == len && len <= 2) {
+    if bad_segment(path.get(seg_start..)) {
         return Err(BAD);
     }
     Ok(())
 }
 
+/// An empty segment, `.` or `..` (or a range that does not exist).
+fn bad_segment(segment: Option<&[u8]>) -> bool {
+    matches!(segment, None | Some(b"" | b"." | b".."))
+}
+
+/// Byte classes of a SPIFFE ID: not a segment byte, a lower-case one (allowed in a
+/// trust domain), or an upper-case letter (path only).
+const NONE: u8 = 0;
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+
+/// The class of every byte, as a table: one load per byte.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time, where an index out of bounds is a build error"
+)]
+static SPIFFE_CLASS: [u8; 256] = {
+    let mut table = [NONE; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = if b.is_ascii_uppercase() {
+            UPPER
+        } else if is_segment_byte(b) {
+            LOWER
+        } else {
+            NONE
+        };
+        i += 1;
+    }
+    table
+};
+
+#[inline]
+fn spiffe_class(b: u8) -> u8 {
+    // A `u8` always indexes a 256-entry table: the fallback is never taken.
+    SPIFFE_CLASS.get(usize::from(b)).copied().unwrap_or(NONE)
+}
+
 /// `a–z A–Z 0–9 . - _`: the bytes of a SPIFFE path segment (and, upper case aside, of
 /// a trust domain).
-fn is_segment_byte(b: u8) -> bool {
+const fn is_segment_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }

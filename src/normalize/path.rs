@@ -14,8 +14,8 @@ use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
-const SLASH: u8 = 1;
-const DOT: u8 = 2;
+const DOT: u8 = 1;
+const SLASH: u8 = 2;
 const PERCENT: u8 = 3;
 const BACKSLASH: u8 = 4;
 const SEMICOLON: u8 = 5;
@@ -258,20 +258,32 @@ fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
     }
 }
 
-/// The fast path: if the path needs no change, returns its length (where the query or
-/// fragment starts). `None` means the full pass must run (which may also find the
-/// path invalid).
+/// What the fast scan found.
+enum Scan {
+    /// The path needs no change; it ends here (where the query or fragment starts).
+    Unchanged(usize),
+    /// The full pass must run, but the bytes before this point (whole segments, each
+    /// with its `/`) come out as they are: it can start here.
+    ChangedFrom(usize),
+}
+
+/// The fast path: does the path need no change? Where it does (or may be invalid),
+/// how much of it is known to come out unchanged.
 #[inline]
-fn unchanged_len(bytes: &[u8], merge_slashes: bool) -> Option<usize> {
+fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     // bytes[0] == b'/' has been checked.
     let mut seg_start = 1;
     let mut end = bytes.len();
     for (i, &b) in bytes.iter().enumerate().skip(1) {
-        match class(b) {
-            PLAIN | DOT => {}
+        let c = class(b);
+        // The common case first, with one compare: `PLAIN` and `DOT` are 0 and 1.
+        if c <= DOT {
+            continue;
+        }
+        match c {
             SLASH => {
                 if is_dot_segment(bytes.get(seg_start..i)) || (merge_slashes && i == seg_start) {
-                    return None;
+                    return Scan::ChangedFrom(seg_start);
                 }
                 seg_start = i + 1;
             }
@@ -279,13 +291,13 @@ fn unchanged_len(bytes: &[u8], merge_slashes: bool) -> Option<usize> {
                 end = i;
                 break;
             }
-            _ => return None,
+            _ => return Scan::ChangedFrom(seg_start),
         }
     }
     if is_dot_segment(bytes.get(seg_start..end)) {
-        return None;
+        return Scan::ChangedFrom(seg_start);
     }
-    Some(end)
+    Scan::Unchanged(end)
 }
 
 fn is_dot_segment(segment: Option<&[u8]>) -> bool {
@@ -309,21 +321,31 @@ pub(crate) fn normalize_path<'a>(
     if bytes.first() != Some(&b'/') {
         return Err(InvalidRequest::PathNotAbsolute);
     }
-    if let Some(end) = unchanged_len(bytes, options.merge_slashes) {
-        let (path, rest) = target
-            .split_at_checked(end)
-            .ok_or(InvalidRequest::PathTooLong)?;
-        check_rest(rest.as_bytes())?;
-        return Ok(path);
-    }
+    let start = match scan_unchanged(bytes, options.merge_slashes) {
+        Scan::Unchanged(end) => {
+            let (path, rest) = target
+                .split_at_checked(end)
+                .ok_or(InvalidRequest::PathTooLong)?;
+            check_rest(rest.as_bytes())?;
+            return Ok(path);
+        }
+        Scan::ChangedFrom(start) => start,
+    };
+    // The full pass would write `bytes[..start]` as it is (plain bytes and single
+    // slashes, no dot segment, all ASCII): copy it and go on from there, as if the
+    // pass had just ended a segment.
     let out_buf = buffers.get(bytes.len());
+    let prefix = bytes.get(..start).ok_or(InvalidRequest::PathTooLong)?;
+    out_buf
+        .get_mut(..start)
+        .ok_or(InvalidRequest::PathTooLong)?
+        .copy_from_slice(prefix);
     let mut out = Out {
         buf: out_buf,
-        len: 0,
-        seg_start: 1,
+        len: start,
+        seg_start: start,
     };
-    out.push(b'/')?;
-    let end = full_pass(bytes, options, &mut out)?;
+    let end = full_pass(bytes, start, options, &mut out)?;
     check_rest(bytes.get(end..).unwrap_or_default())?;
     let Out { buf, len, .. } = out;
     let buf: &'a [u8] = buf;
@@ -343,13 +365,19 @@ enum Token {
     Nothing,
 }
 
-/// Steps 2–8 over `bytes` (which starts with `/`, already written); returns where the
-/// path ends (the first `?` or `#`, or the length).
-fn full_pass(bytes: &[u8], options: &Options, out: &mut Out<'_>) -> Result<usize, InvalidRequest> {
+/// Steps 2–8 over `bytes[start..]` (`bytes` starts with `/`; `start` is the start of a
+/// segment, and `bytes[..start]` is already written); returns where the path ends (the
+/// first `?` or `#`, or the length).
+fn full_pass(
+    bytes: &[u8],
+    start: usize,
+    options: &Options,
+    out: &mut Out<'_>,
+) -> Result<usize, InvalidRequest> {
     let mut utf8 = Utf8::START;
     // Inside a segment's `;...` parameters under `Semicolon::Strip`.
     let mut stripping = false;
-    let mut i = 1;
+    let mut i = start;
     let end = loop {
         let Some(&b) = bytes.get(i) else {
             break bytes.len();

@@ -1,5 +1,6 @@
 //! Method table: a short list of methods, each leading to a subtree.
 
+use crate::check::path_pattern::bytes_eq;
 use crate::compile::NodeId;
 
 /// Methods and their subtrees. Policies name few distinct methods, so a linear scan
@@ -12,7 +13,7 @@ pub(crate) struct MethodIndex {
 impl MethodIndex {
     pub(crate) fn for_each(&self, method: &str, f: &mut impl FnMut(NodeId)) {
         for (m, child) in &self.entries {
-            if **m == *method {
+            if bytes_eq(m.as_bytes(), method.as_bytes()) {
                 f(*child);
             }
         }

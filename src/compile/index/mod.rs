@@ -36,8 +36,10 @@ pub(crate) enum Index {
 }
 
 impl Index {
-    /// Calls `f` with every child whose key matches the request. A request without the
-    /// attribute reaches no child: a test on a missing attribute is false.
+    /// Calls `f` with every child whose key matches the request, and with no other:
+    /// leaves rely on it and do not re-check the condition a key came from (see
+    /// [`LeafRule`](super::LeafRule)). A request without the attribute reaches no
+    /// child: a test on a missing attribute is false.
     pub(crate) fn for_each(&self, r: &Normalized<'_>, f: &mut impl FnMut(NodeId)) {
         match self {
             Index::Method(index) => index.for_each(r.method, f),
