@@ -412,6 +412,30 @@ pub fn policy(rules: std::ops::Range<usize>) -> impl Strategy<Value = Policy> {
     })
 }
 
+/// A big policy (200–1000 rules) for the tree to split: rule bodies drawn from a pool of
+/// 20–80 random ones, so that generating it stays cheap and many rules share keys.
+pub fn big_policy() -> impl Strategy<Value = Policy> {
+    let default = prop_oneof![Just(None), Just(Some(Kind::Allow)), Just(Some(Kind::Deny))];
+    let bodies = prop::collection::vec((kind(), conditions()), 20..81);
+    let picks = prop::collection::vec(any::<prop::sample::Index>(), 200..1001);
+    (default, lets(), bodies, picks).prop_map(|(default, lets, bodies, picks)| Policy {
+        default,
+        lets,
+        rules: picks
+            .iter()
+            .enumerate()
+            .map(|(i, pick)| {
+                let (kind, conds) = pick.get(&bodies).clone();
+                Rule {
+                    kind,
+                    name: rule_name(kind, i),
+                    conds,
+                }
+            })
+            .collect(),
+    })
+}
+
 fn request_path() -> impl Strategy<Value = String> {
     let built = (
         prop::collection::vec(pick(SEGMENTS), 0..5),
