@@ -52,6 +52,18 @@ impl IdentityGlob {
             IdentityGlob::General { regex, .. } => regex.is_match(identity.as_bytes()),
         }
     }
+
+    /// [`matches`](Self::matches), given the length of the identity's directory (the
+    /// bytes up to and including its last `/`, 0 without one), which normalization
+    /// already found: `prefix*` then needs no search for a `/` after the prefix.
+    pub(crate) fn matches_with_dir(&self, identity: &str, dir: usize) -> bool {
+        match self {
+            IdentityGlob::PrefixOneSegment(p) => {
+                dir <= p.len() && starts_with(identity.as_bytes(), p.as_bytes())
+            }
+            other => other.matches(identity),
+        }
+    }
 }
 
 fn general(glob: &str) -> IdentityGlob {

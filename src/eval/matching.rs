@@ -21,6 +21,11 @@ pub(crate) fn conditions_match(
 
 /// Does one condition match? A missing attribute makes the test false, and `not`
 /// inverts that.
+///
+/// Not inlined into the loop of [`conditions_match`]: inlined, every kind of test
+/// would load what it reads from the request before the loop starts, and a leaf's
+/// rule, which checks one or two conditions, would pay for all of them.
+#[inline(never)]
 pub(crate) fn condition_matches(cond: &Cond, request: &Normalized<'_>) -> bool {
     test_matches(&cond.test, request) != cond.negated
 }
@@ -29,7 +34,7 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
     match test {
         CondTest::Identity(globs) => r
             .identity
-            .is_some_and(|id| globs.iter().any(|g| g.matches(id))),
+            .is_some_and(|id| globs.iter().any(|g| g.matches_with_dir(id, r.identity_dir))),
         CondTest::IdentityRegex(re) => r.identity.is_some_and(|id| re.is_match(id.as_bytes())),
         CondTest::Method(methods) => methods
             .iter()

@@ -20,9 +20,10 @@ use super::InvalidRequest;
 /// The SPIFFE limit on a trust domain name, in bytes.
 const MAX_TRUST_DOMAIN_LEN: usize = 255;
 
-/// Checks `identity` (see the module docs). One pass over the bytes for the common,
-/// ASCII case.
-pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<(), InvalidRequest> {
+/// Checks `identity` (see the module docs), in one pass over the bytes for the common,
+/// ASCII case, and returns the length of its *directory*: the bytes up to and
+/// including its last `/` (0 without one), which the `prefix/*` globs compare against.
+pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<usize, InvalidRequest> {
     let bytes = identity.as_bytes();
     if bytes.is_empty() || bytes.len() > max_len {
         return Err(InvalidRequest::InvalidIdentity);
@@ -65,7 +66,7 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<(), Inval
     {
         return Err(InvalidRequest::InvalidIdentity);
     }
-    Ok(())
+    Ok(seg_start)
 }
 
 fn is_dot_segment(segment: Option<&[u8]>) -> bool {
@@ -80,8 +81,11 @@ fn is_dot_segment(segment: Option<&[u8]>) -> bool {
 /// - the path is empty or `/segment/segment...`, each segment non-empty and only
 ///   `a–z A–Z 0–9 . - _`, never `.` or `..`, with no trailing `/`: so no query, no
 ///   fragment, no percent-encoding.
-fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
+///
+/// Returns the directory length (see [`check_identity`]).
+fn check_spiffe(identity: &[u8]) -> Result<usize, InvalidRequest> {
     const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
+    const SCHEME: usize = b"spiffe://".len();
     let rest = identity.strip_prefix(b"spiffe://").ok_or(BAD)?;
     // Trust domain: lower-case segment bytes up to the first `/`.
     let mut domain_len = rest.len();
@@ -98,7 +102,7 @@ fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
         return Err(BAD);
     }
     let Some(path) = rest.get(domain_len..).filter(|p| !p.is_empty()) else {
-        return Ok(());
+        return Ok(SCHEME);
     };
     // `path` starts with `/`: every piece after it is a segment, non-empty, of segment
     // bytes, and not `.` or `..`. Segments are checked when they end, so the loop
@@ -115,7 +119,7 @@ fn check_spiffe(identity: &[u8]) -> Result<(), InvalidRequest> {
     if bad_segment(path.get(seg_start..)) {
         return Err(BAD);
     }
-    Ok(())
+    Ok(SCHEME + domain_len + seg_start)
 }
 
 /// An empty segment, `.` or `..` (or a range that does not exist).

@@ -403,6 +403,9 @@ pub(crate) struct Normalized<'a> {
     /// The normalized path, without query.
     pub(crate) path: &'a str,
     pub(crate) identity: Option<&'a str>,
+    /// How many bytes of the identity come before its last segment: up to and
+    /// including its last `/` (0 without one, or without an identity).
+    pub(crate) identity_dir: usize,
     /// The normalized host.
     pub(crate) host: Option<&'a str>,
     pub(crate) port: Option<u16>,
@@ -490,9 +493,10 @@ pub(crate) fn normalize<'a>(
         )?),
         None => None,
     };
-    if let Some(identity) = request.identity {
-        identity::check_identity(identity, limits.max_identity_len)?;
-    }
+    let identity_dir = match request.identity {
+        Some(identity) => identity::check_identity(identity, limits.max_identity_len)?,
+        None => 0,
+    };
     let source = request.source.map(source::normalize_source).transpose()?;
     headers::check_headers(&request.headers, limits)?;
     headers::check_attrs(&request.attrs, limits)?;
@@ -500,6 +504,7 @@ pub(crate) fn normalize<'a>(
         method: request.method,
         path,
         identity: request.identity,
+        identity_dir,
         host,
         port: request.port,
         source,

@@ -663,15 +663,20 @@ fn identities() {
         "a/.../b",
     ];
     for identity in ok {
+        // The directory: everything up to and including the last `/`.
+        let dir = identity.rfind('/').map_or(0, |i| i + 1);
         assert_eq!(
             identity::check_identity(identity, 2048),
-            Ok(()),
+            Ok(dir),
             "{identity:?}"
         );
     }
     let long_td = format!("spiffe://{}/a", "t".repeat(256));
     let max_td = format!("spiffe://{}/a", "t".repeat(255));
-    assert_eq!(identity::check_identity(&max_td, 2048), Ok(()));
+    assert_eq!(
+        identity::check_identity(&max_td, 2048),
+        Ok("spiffe://".len() + 255 + 1)
+    );
     let bad = [
         "",
         " ",
@@ -721,7 +726,7 @@ fn identities() {
             "{identity:?}"
         );
     }
-    assert_eq!(identity::check_identity(&"a".repeat(2048), 2048), Ok(()));
+    assert_eq!(identity::check_identity(&"a".repeat(2048), 2048), Ok(0));
     assert_eq!(
         identity::check_identity(&"a".repeat(2049), 2048),
         Err(InvalidIdentity)

@@ -29,18 +29,19 @@ impl IdentityIndex {
         }
     }
 
-    pub(crate) fn for_each(&self, identity: &str, f: &mut impl FnMut(NodeId)) {
+    /// `dir` is the length of the identity's directory: the bytes up to and including
+    /// its last `/` (see [`Normalized`](crate::normalize::Normalized)).
+    pub(crate) fn for_each(&self, identity: &str, dir: usize, f: &mut impl FnMut(NodeId)) {
         if let Some(&child) = self.exact.get(identity) {
             f(child);
         }
         if !self.last_segment.is_empty() {
-            let cut = identity.rfind('/').map_or(0, |i| i + 1);
-            if let Some(&child) = identity.get(..cut).and_then(|p| self.last_segment.get(p)) {
+            if let Some(&child) = identity.get(..dir).and_then(|p| self.last_segment.get(p)) {
                 f(child);
             }
         }
         for (glob, child) in &self.others {
-            if glob.matches(identity) {
+            if glob.matches_with_dir(identity, dir) {
                 f(*child);
             }
         }

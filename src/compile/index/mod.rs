@@ -45,7 +45,7 @@ impl Index {
             Index::Method(index) => index.for_each(r.method, f),
             Index::Identity(index) => {
                 if let Some(identity) = r.identity {
-                    index.for_each(identity, f);
+                    index.for_each(identity, r.identity_dir, f);
                 }
             }
             Index::Path(trie) => trie.for_each(r.path, f),
