@@ -18,12 +18,12 @@
 
 mod reference;
 
-use portcullis::Policy;
 use portcullis::normalize::Options;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use reference::eval::{Outcome, evaluate};
+use reference::compare::Compiled;
+use reference::eval::Outcome;
 use reference::generate;
 use reference::model::{self, Req};
 
@@ -35,40 +35,18 @@ fn check(
     options: Options,
     requests: &[Req],
 ) -> Result<(), TestCaseError> {
-    let texts = policy.print_split(cuts);
-    let compiled = if texts.len() == 1 {
-        Policy::compile(&policy.print())
-    } else {
-        Policy::compile_sources(
-            texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (format!("part{i}.pcl"), t.as_str())),
-        )
-    };
-    let compiled = match compiled {
-        Ok(p) => p.with_options(options),
-        Err(e) => {
-            return Err(TestCaseError::fail(format!(
-                "the generated policy does not compile:\n{e}\n--- policy ({} sources) ---\n{}",
-                texts.len(),
-                texts.join("# --- next source ---\n")
-            )));
-        }
-    };
+    let compiled = Compiled::new(policy, cuts, options).map_err(TestCaseError::fail)?;
     for req in requests {
-        let request = req.request();
-        let expected = evaluate(policy, &request, &options);
-        let actual = Outcome::of(&compiled.evaluate(&request));
+        let (expected, actual) = compiled.outcomes(req);
         if expected != actual {
             return Err(TestCaseError::fail(format!(
                 "decision differs from the reference\n  request:   {req:?}\n  options:   {options:?}\n  \
                  normalized: {:?}\n  reference: {expected:?}\n  library:   {actual:?}\n{}\
                  --- whole policy ({} sources) ---\n{}",
-                portcullis::normalize::normalize_request(&request, &options),
+                portcullis::normalize::normalize_request(&req.request(), &options),
                 minimized_once(policy, req, options),
-                texts.len(),
-                texts.join("# --- next source ---\n"),
+                compiled.texts.len(),
+                compiled.sources(),
             )));
         }
     }
@@ -106,10 +84,7 @@ fn minimized_once(policy: &model::Policy, req: &Req, options: Options) -> String
 
 /// The reference's and the library's outcomes when they differ on `req` (one source).
 fn disagreement(policy: &model::Policy, req: &Req, options: Options) -> Option<(Outcome, Outcome)> {
-    let compiled = Policy::compile(&policy.print()).ok()?.with_options(options);
-    let request = req.request();
-    let expected = evaluate(policy, &request, &options);
-    let actual = Outcome::of(&compiled.evaluate(&request));
+    let (expected, actual) = Compiled::new(policy, &[], options).ok()?.outcomes(req);
     (expected != actual).then_some((expected, actual))
 }
 

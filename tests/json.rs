@@ -7,40 +7,13 @@ use portcullis::{Policy, Request};
 
 const MESH: &str = include_str!("../examples/mesh.pcl");
 
-const SPEC_EXAMPLE: &str = r#"
-default deny
-let frontends = [
-  "spiffe://prod.example.com/ns/web/sa/frontend",
-  "spiffe://prod.example.com/ns/web/sa/checkout",
-]
-let office = [10.0.0.0/8, 2001:db8::/32]
-allow "frontends read orders" {
-  identity in frontends
-  method GET, HEAD
-  path "/api/v1/orders", "/api/v1/orders/{id}"
-}
-allow "ops anywhere from the office" {
-  identity "spiffe://prod.example.com/ns/ops/sa/*"
-  source in office
-}
-deny "no writes from outside the office" {
-  method POST, PUT, PATCH, DELETE
-  not source in office
-}
-audit "debug header seen" {
-  header "x-debug" present
-}
-allow "probes" {
-  path "/healthz", "/readyz"
-  port 9090
-}
-allow "regex and ranges" { port 8000..8100 host ~ "[a-z]+\\.svc" attr "tenant" in ["acme", "x\"y"] header "x-env" == "prod" }
-test "frontends" {
-  allow GET "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" by "frontends read orders"
-  deny DELETE "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" source 192.0.2.7
-  deny GET "/api/v1/refunds" by default
-}
-"#;
+/// The example of spec §2 (the one `tests/syntax.rs` checks), and a rule with ranges,
+/// a regular expression and escapes.
+const SPEC_EXAMPLE: &str = concat!(
+    include_str!("data/spec_example.pcl"),
+    r#"allow "regex and ranges" { port 8000..8100 host ~ "[a-z]+\\.svc" attr "tenant" in ["acme", "x\"y"] header "x-env" == "prod" }
+"#
+);
 
 fn round_trip(text: &str) -> (File, File) {
     let file = syntax::parse(text).unwrap();

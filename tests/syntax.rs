@@ -14,46 +14,7 @@ use portcullis::syntax::{
 use proptest::prelude::*;
 
 /// The example of spec §2.
-const SPEC_EXAMPLE: &str = r#"# payments.pcl — who may call the payments service
-default deny
-
-let frontends = [
-  "spiffe://prod.example.com/ns/web/sa/frontend",
-  "spiffe://prod.example.com/ns/web/sa/checkout",
-]
-let office = [10.0.0.0/8, 2001:db8::/32]
-
-allow "frontends read orders" {
-  identity in frontends
-  method GET, HEAD
-  path "/api/v1/orders", "/api/v1/orders/{id}"
-}
-
-allow "ops anywhere from the office" {
-  identity "spiffe://prod.example.com/ns/ops/sa/*"
-  source in office
-}
-
-deny "no writes from outside the office" {
-  method POST, PUT, PATCH, DELETE
-  not source in office
-}
-
-audit "debug header seen" {
-  header "x-debug" present
-}
-
-allow "probes" {
-  path "/healthz", "/readyz"
-  port 9090
-}
-
-test "frontends" {
-  allow GET "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" by "frontends read orders"
-  deny DELETE "/api/v1/orders/42" identity "spiffe://prod.example.com/ns/web/sa/frontend" source 192.0.2.7
-  deny GET "/api/v1/refunds" by default
-}
-"#;
+const SPEC_EXAMPLE: &str = include_str!("data/spec_example.pcl");
 
 /// The tree without spans, for comparing trees: the JSON form plus the extra
 /// `default`s (which the JSON form leaves out).

@@ -1,17 +1,9 @@
 //! Checking and compiling arbitrary source never panics; errors always render.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use portcullis::Policy;
+#[path = "../../tests/fuzz_properties/compile.rs"]
+mod property;
 
-fuzz_target!(|text: &str| {
-    match Policy::compile(text) {
-        Ok(policy) => {
-            let _ = policy.run_tests();
-        }
-        Err(err) => {
-            assert!(!err.diagnostics().is_empty());
-            let _ = err.to_string();
-        }
-    }
-});
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| property::check(text));

@@ -16,12 +16,11 @@
 mod reference;
 
 use libfuzzer_sys::fuzz_target;
-use portcullis::Policy;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use reference::eval::{Outcome, evaluate};
+use reference::compare::Compiled;
 use reference::generate;
 
 /// One value of `strategy`, drawn from the runner's byte stream.
@@ -56,34 +55,18 @@ fuzz_target!(|data: &[u8]| {
     ) else {
         return;
     };
-    let texts = policy.print_split(&cuts);
-    let compiled = if texts.len() == 1 {
-        Policy::compile(&policy.print())
-    } else {
-        Policy::compile_sources(
-            texts
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (format!("part{i}.pcl"), t.as_str())),
-        )
-    };
-    let compiled = match compiled {
-        Ok(p) => p.with_options(options),
-        Err(e) => panic!(
-            "the generated policy does not compile:\n{e}\n--- policy ---\n{}",
-            texts.join("# --- next source ---\n")
-        ),
+    let compiled = match Compiled::new(&policy, &cuts, options) {
+        Ok(compiled) => compiled,
+        Err(e) => panic!("{e}"),
     };
     for req in &requests {
-        let request = req.request();
-        let expected = evaluate(&policy, &request, &options);
-        let actual = Outcome::of(&compiled.evaluate(&request));
+        let (expected, actual) = compiled.outcomes(req);
         assert_eq!(
             expected,
             actual,
             "decision differs from the reference (left: reference, right: library)\n  \
              request: {req:?}\n  options: {options:?}\n--- policy ---\n{}",
-            texts.join("# --- next source ---\n")
+            compiled.sources()
         );
     }
 });

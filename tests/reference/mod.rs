@@ -1,7 +1,9 @@
 //! A reference for differential testing: a plain model of a policy, a printer from
 //! the model to policy text, a rule-by-rule evaluator that follows spec §5 and §7
-//! literally, and proptest strategies for policies and requests.
+//! literally, proptest strategies for policies and requests, and the comparison of the
+//! library's decisions with the reference's.
 
+pub mod compare;
 pub mod eval;
 pub mod generate;
 pub mod model;
