@@ -53,11 +53,21 @@ impl IdentityGlob {
         }
     }
 
+    /// Whether matching is a length test and a compare (no regular expression).
+    pub(crate) fn is_simple(&self) -> bool {
+        !matches!(self, IdentityGlob::General { .. })
+    }
+
     /// [`matches`](Self::matches), given the length of the identity's directory (the
     /// bytes up to and including its last `/`, 0 without one), which normalization
     /// already found: `prefix*` then needs no search for a `/` after the prefix.
     pub(crate) fn matches_with_dir(&self, identity: &str, dir: usize) -> bool {
         match self {
+            // `…/ns/web/sa/*`: the identity's last `/` must be the prefix's, so the
+            // lengths alone rule out most identities.
+            IdentityGlob::PrefixOneSegment(p) if p.ends_with('/') => {
+                dir == p.len() && starts_with(identity.as_bytes(), p.as_bytes())
+            }
             IdentityGlob::PrefixOneSegment(p) => {
                 dir <= p.len() && starts_with(identity.as_bytes(), p.as_bytes())
             }

@@ -125,6 +125,8 @@ fn cost(cond: &Cond) -> u8 {
     match &cond.test {
         CondTest::Present(_) => 0,
         CondTest::Method(_) | CondTest::Port(_) => 1,
+        // Exact identities and `prefix/*` globs: a length compare rejects most.
+        CondTest::Identity(gs) if gs.iter().all(IdentityGlob::is_simple) => 1,
         CondTest::Source(_) => 2,
         CondTest::Host(_) | CondTest::Identity(_) => 3,
         CondTest::Header {
