@@ -30,6 +30,7 @@ deny "method override" { header "x-http-method-override" present }
 deny "method override (x-method-override)" { header "x-method-override" present }
 deny "method override (x-http-method)" { header "x-http-method" present }
 deny "internal host" { host "admin.example.com" }
+deny "loopback host" { host "127.0.0.1" }
 deny "from 10/8" { source 10.0.0.0/8 }
 deny "admin identities" { identity "spiffe://prod.example.com/ns/admin/**" }
 deny "prod env" { header "x-env" == "prod" }
@@ -38,7 +39,7 @@ deny "javascript" { header "content-type" == "application/javascript" }
 "#;
 
 /// Rules in [`DENY_LIST`].
-const DENY_LIST_RULES: usize = 12;
+const DENY_LIST_RULES: usize = 13;
 
 /// `default deny`, with one allow rule for the public surface.
 const ALLOW_LIST: &str = r#"
@@ -199,6 +200,7 @@ fn options(spec: &str) -> Options {
             "backslash=slash" => options.backslash = Backslash::Slash,
             "merge_slashes=false" => options.merge_slashes = false,
             "strict_escapes" => options.strict_escapes = true,
+            "underscores_in_headers" => options.underscores_in_headers = true,
             other => panic!("unknown option {other:?}"),
         }
     }

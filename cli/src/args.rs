@@ -41,9 +41,11 @@ Options:
       --backslash MODE            raw \\ in paths: reject (default), slash
       --semicolon MODE            ; in paths: reject (default), keep, strip
       --no-merge-slashes          keep runs of / instead of merging them
-      --strict-escapes            also refuse %25, %3B, escaped controls and
-                                  escaped non-ASCII bytes (for backends that
+      --strict-escapes            also refuse %25, %3B, %3F, %23, escaped controls
+                                  and escaped non-ASCII bytes (for backends that
                                   decode twice or fold Unicode)
+      --underscores-in-headers    accept header names with _ (refused by default:
+                                  CGI-style backends read x_env as x-env)
   -h, --help                      print this help
   -V, --version                   print the version
 
@@ -166,6 +168,7 @@ impl OptionFlags {
             "--semicolon" => "--semicolon",
             "--no-merge-slashes" => "--no-merge-slashes",
             "--strict-escapes" => "--strict-escapes",
+            "--underscores-in-headers" => "--underscores-in-headers",
             _ => return Ok(false),
         };
         if self.seen.contains(&key) {
@@ -180,11 +183,15 @@ impl OptionFlags {
             options.merge_slashes = false;
             return Ok(true);
         }
-        if key == "--strict-escapes" {
+        if key == "--strict-escapes" || key == "--underscores-in-headers" {
             if inline.is_some() {
-                return Err(usage("`--strict-escapes` takes no value"));
+                return Err(usage(format!("`{key}` takes no value")));
             }
-            options.strict_escapes = true;
+            if key == "--strict-escapes" {
+                options.strict_escapes = true;
+            } else {
+                options.underscores_in_headers = true;
+            }
             return Ok(true);
         }
         let value = args.value(key, inline)?;

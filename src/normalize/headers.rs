@@ -1,18 +1,20 @@
 //! Header and attribute validation (spec §6), without allocating.
 
 use super::method::is_token;
-use super::{InvalidRequest, RequestLimits};
+use super::{InvalidRequest, Options, RequestLimits};
 use crate::request::InlineList;
 
 /// Checks the header lines: at most `max_headers` of them and `max_header_bytes` of
-/// names and values together; every name an RFC 9110 token; no value containing NUL,
-/// CR or LF (the bytes that split or truncate a header line downstream, spec §6), and
-/// none with leading or trailing space or tab (fail closed where the spec is silent).
-/// Other bytes, obs-text included, are allowed: values are matched as bytes.
+/// names and values together; every name an RFC 9110 token, without `_` unless
+/// [`Options::underscores_in_headers`]; no value containing NUL, CR or LF (the bytes
+/// that split or truncate a header line downstream, spec §6) or any other control but
+/// tab, and none with leading or trailing space or tab (fail closed where the spec is
+/// silent). Other bytes, obs-text included, are allowed: values are matched as bytes.
 pub(crate) fn check_headers(
     headers: &InlineList<(&str, &[u8])>,
-    limits: &RequestLimits,
+    options: &Options,
 ) -> Result<(), InvalidRequest> {
+    let limits = &options.limits;
     if headers.len() > limits.max_headers {
         return Err(InvalidRequest::HeadersTooLarge);
     }
@@ -25,7 +27,14 @@ pub(crate) fn check_headers(
         if !is_token(name) {
             return Err(InvalidRequest::InvalidHeaderName);
         }
-        if value.iter().any(|&b| b == 0 || b == b'\r' || b == b'\n') {
+        // CGI, WSGI and Rack name a header `HTTP_X_ENV` whether it came as `x-env` or
+        // `x_env`: a backend there reads `x_env: prod` as the `x-env` a rule tests.
+        if !options.underscores_in_headers && name.as_bytes().contains(&b'_') {
+            return Err(InvalidRequest::InvalidHeaderName);
+        }
+        // NUL, CR and LF split or cut a line (spec §6); RFC 9110 §5.5 allows no other
+        // control but tab in a value, and some servers trim VT and FF like spaces.
+        if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
             return Err(InvalidRequest::InvalidHeaderValue);
         }
         // RFC 9110 §5.5: a field value has no leading or trailing white space, and

@@ -7,10 +7,12 @@
 //! refused even where RFC 3986 would allow them in a `reg-name`, because no legitimate
 //! service-to-service host needs them and each is a way to make two spellings of one
 //! host. An IPv6 literal keeps its brackets and is written in its canonical RFC 5952
-//! form, so that `[0:0::1]` and `[::1]` are one host.
+//! form, so that `[0:0::1]` and `[::1]` are one host. A name whose last label is a
+//! number must be a plain dotted-quad IPv4 address: `127.1`, `0x7f.0.0.1` and
+//! `2130706433` are other spellings of `127.0.0.1` to URL parsers, and are refused.
 
 use std::fmt::Write as _;
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::HOST_INLINE;
 use super::InvalidRequest;
@@ -124,6 +126,9 @@ pub(crate) fn normalize_host<'a>(
     if name.is_empty() || name.ends_with('.') {
         return Err(InvalidRequest::InvalidHost);
     }
+    if ends_in_number(name) && name.parse::<Ipv4Addr>().is_err() {
+        return Err(InvalidRequest::InvalidHost);
+    }
     if !upper {
         return Ok(name);
     }
@@ -142,6 +147,22 @@ pub(crate) fn normalize_host<'a>(
     }
     let out: &'a [u8] = out;
     std::str::from_utf8(out).map_err(|_| InvalidRequest::InvalidHost)
+}
+
+/// Whether the last label is a number: decimal digits, or `0x` and hex digits (the
+/// WHATWG URL standard's "ends in a number" test). URL parsers and `inet_aton` read
+/// such a name as an IPv4 address, and accept forms that are not dotted quads:
+/// `127.1`, `0x7f.0.0.1`, `2130706433` and `0177.0.0.1` all name 127.0.0.1. A name
+/// that ends in a number is valid only as a plain dotted quad (no leading zeros), so
+/// that one address is one host.
+fn ends_in_number(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let hex = last
+        .get(..2)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("0x"))
+        .and_then(|_| last.get(2..))
+        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
+    !last.is_empty() && (hex || last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `[v6]` or `[v6]:port`: only hex digits, `:` and `.` inside the brackets, and they

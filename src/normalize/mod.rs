@@ -81,8 +81,10 @@
 //!   non-empty `[A-Za-z0-9._-]` path segments, no trailing `/`, no port, userinfo,
 //!   query, fragment or percent-encoding).
 //! - Headers: at most [`RequestLimits::max_headers`] lines and
-//!   [`RequestLimits::max_header_bytes`] bytes; names are RFC 9110 tokens; values may
-//!   not contain NUL, CR or LF.
+//!   [`RequestLimits::max_header_bytes`] bytes; names are RFC 9110 tokens without `_`
+//!   (unless [`Options::underscores_in_headers`]); values may not contain NUL, CR or
+//!   LF (spec §6) nor, failing closed, any other control character but tab, nor start
+//!   or end with a space or tab.
 //! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
 
 use std::net::IpAddr;
@@ -241,11 +243,20 @@ pub struct Options {
     pub merge_slashes: bool,
     /// Refuse escapes that are harmless to this library but that a backend which
     /// decodes again, folds Unicode (NFKC) or trims could read as something else:
-    /// `%25` (double encoding: `%252e`), `%3B` (an encoded `;`), escaped controls and
-    /// space (`%00`–`%20`, `%7F`) and escaped non-ASCII bytes (`%EF%BC%8F`, a
-    /// full-width `/`). Off by default, as the language specifies that these escapes
+    /// `%25` (double encoding: `%252e`), `%3B` (an encoded `;`), `%3F` and `%23` (an
+    /// encoded `?` or `#`, which a second decoding turns into the end of the path, as
+    /// Apache's `mod_rewrite` did in CVE-2024-38474), escaped controls and space
+    /// (`%00`–`%20`, `%7F`) and escaped non-ASCII bytes (`%EF%BC%8F`, a full-width
+    /// `/`). Off by default, as the language specifies that these escapes
     /// are kept and matched as written; turn it on in front of such backends.
     pub strict_escapes: bool,
+    /// Accept header names with `_` (default false: such a request is invalid).
+    /// CGI, WSGI and Rack backends read `x_env` and `x-env` as one header
+    /// (`HTTP_X_ENV`), so a request could send a value under the spelling the policy
+    /// does not test; turn this on only for backends that keep the two apart. Like
+    /// nginx's `underscores_in_headers off` and Envoy's
+    /// `headers_with_underscores_action`.
+    pub underscores_in_headers: bool,
     /// Size limits.
     pub limits: RequestLimits,
 }
@@ -258,6 +269,7 @@ impl Default for Options {
             semicolon: Semicolon::Reject,
             merge_slashes: true,
             strict_escapes: false,
+            underscores_in_headers: false,
             limits: RequestLimits::default(),
         }
     }
@@ -317,16 +329,17 @@ pub enum InvalidRequest {
     /// A header name is not an RFC 9110 token.
     #[error("invalid header name")]
     InvalidHeaderName,
-    /// A header value contains NUL, CR or LF.
-    #[error("header value contains NUL, CR or LF")]
+    /// A header value contains a control character other than tab (NUL, CR and LF
+    /// among them).
+    #[error("header value contains a control character")]
     InvalidHeaderValue,
     /// A header value starts or ends with a space or tab, which no HTTP parser
     /// delivers (RFC 9110 §5.5) and which would let `"prod "` differ from `"prod"`.
     #[error("header value has leading or trailing white space")]
     PaddedHeaderValue,
     /// Under [`Options::strict_escapes`], an escape that a second decoder could turn
-    /// into something else: `%25` (double encoding), `%3B`, controls and space, or
-    /// non-ASCII bytes.
+    /// into something else: `%25` (double encoding), `%3B`, `%3F`, `%23`, controls and
+    /// space, or non-ASCII bytes.
     #[error("escape in path that a second decoding could change (strict escapes)")]
     AmbiguousEscape,
     /// More header lines or bytes than the limits allow.
@@ -371,7 +384,11 @@ pub fn normalize_path(target: &str, options: &Options) -> Result<String, Invalid
 /// sub-delimiters, spaces and non-ASCII). An IPv6 literal keeps its brackets, may hold
 /// only hex digits, `:` and `.`, must parse as an IPv6 address, and is written in its
 /// canonical RFC 5952 form (`[0:0::1]` → `[::1]`), so that one address is one host.
-/// A host longer than the default [`RequestLimits::max_host_len`] is invalid.
+/// For the same reason a name whose last label is a number (decimal, or `0x` and hex)
+/// must be a dotted-quad IPv4 address without leading zeros: URL parsers and
+/// `inet_aton` read `127.1`, `0x7f.0.0.1`, `0177.0.0.1` and `2130706433` as
+/// `127.0.0.1`, so they are invalid. A host longer than the default
+/// [`RequestLimits::max_host_len`] is invalid.
 ///
 /// # Errors
 ///
@@ -383,6 +400,8 @@ pub fn normalize_path(target: &str, options: &Options) -> Result<String, Invalid
 /// assert_eq!(normalize_host("[::1]:8443").unwrap(), "[::1]");
 /// assert!(normalize_host("user@host").is_err());
 /// assert!(normalize_host("host:99999").is_err());
+/// assert_eq!(normalize_host("127.0.0.1:80").unwrap(), "127.0.0.1");
+/// assert!(normalize_host("127.1").is_err());
 /// ```
 pub fn normalize_host(host: &str) -> Result<String, InvalidRequest> {
     let mut buf = None;
@@ -498,7 +517,7 @@ pub(crate) fn normalize<'a>(
         None => 0,
     };
     let source = request.source.map(source::normalize_source).transpose()?;
-    headers::check_headers(&request.headers, limits)?;
+    headers::check_headers(&request.headers, options)?;
     headers::check_attrs(&request.attrs, limits)?;
     Ok(Normalized {
         method: request.method,

@@ -453,7 +453,7 @@ fn escape(value: u8, options: &Options) -> Result<Token, InvalidRequest> {
             EscapedSlashes::Decode => backslash(options),
         },
         _ if is_unreserved(value) => Ok(Token::Text(value)),
-        b'%' | b';' | 0x01..=0x20 | 0x7f..=0xff if options.strict_escapes => {
+        b'%' | b';' | b'?' | b'#' | 0x01..=0x20 | 0x7f..=0xff if options.strict_escapes => {
             Err(InvalidRequest::AmbiguousEscape)
         }
         _ => Ok(Token::Escape(value)),

@@ -26,6 +26,7 @@ fn opts(
         semicolon,
         merge_slashes: merge,
         strict_escapes: false,
+        underscores_in_headers: false,
         limits: RequestLimits::default(),
     }
 }
@@ -36,6 +37,7 @@ const D: Options = Options {
     semicolon: Semicolon::Reject,
     merge_slashes: true,
     strict_escapes: false,
+    underscores_in_headers: false,
     limits: RequestLimits {
         max_path_len: 4096,
         max_host_len: 255,
@@ -543,6 +545,25 @@ fn hosts() {
         ("[0000:0000:0000:0000:0000:0000:0000:0001]", Ok("[::1]")),
         ("[2001:DB8::A]", Ok("[2001:db8::a]")),
         ("[::ffff:10.1.2.3]", Ok("[::ffff:10.1.2.3]")),
+        ("10.1.2.3.", Ok("10.1.2.3")),
+        ("255.255.255.255", Ok("255.255.255.255")),
+        ("svc.1a", Ok("svc.1a")),
+        ("1.svc", Ok("1.svc")),
+        ("0xsvc", Ok("0xsvc")),
+        // A last label that is a number makes the name an IPv4 address to URL
+        // parsers, which accept these spellings of 127.0.0.1; only the dotted quad is.
+        ("127.1", Err(InvalidHost)),
+        ("0x7f.0.0.1", Err(InvalidHost)),
+        ("0X7F.0.0.1", Err(InvalidHost)),
+        ("0177.0.0.1", Err(InvalidHost)),
+        ("127.0.0.01", Err(InvalidHost)),
+        ("2130706433", Err(InvalidHost)),
+        ("0x7f000001", Err(InvalidHost)),
+        ("017700000001", Err(InvalidHost)),
+        ("256.0.0.1", Err(InvalidHost)),
+        ("1.2.3.4.5", Err(InvalidHost)),
+        ("svc.0x", Err(InvalidHost)),
+        ("svc.42", Err(InvalidHost)),
         ("a.b..", Err(InvalidHost)),
         ("a..b", Err(InvalidHost)),
         (".a", Err(InvalidHost)),
@@ -737,7 +758,7 @@ fn identities() {
 fn headers_and_attrs() {
     let limits = RequestLimits::default();
     let check = |r: &Request<'_>| {
-        headers::check_headers(&r.headers, &limits).and(headers::check_attrs(&r.attrs, &limits))
+        headers::check_headers(&r.headers, &D).and(headers::check_attrs(&r.attrs, &limits))
     };
     let base = Request::new("GET", "/");
     assert_eq!(check(&base), Ok(()));
@@ -745,7 +766,26 @@ fn headers_and_attrs() {
         check(&base.clone().header("x-env", b"prod").header("X-Env", b"")),
         Ok(())
     );
-    assert_eq!(check(&base.clone().header("x", b"\x80\xff\t \x7f")), Ok(()));
+    assert_eq!(check(&base.clone().header("x", b"\x80\xff\t x")), Ok(()));
+    // Every control but tab, not only NUL, CR and LF: some servers trim VT and FF.
+    for bad in [
+        &b"prod\x0b"[..],
+        b"\x0cprod",
+        b"a\x7fb",
+        b"a\x1bb",
+        b"a\x01",
+    ] {
+        assert_eq!(
+            check(&base.clone().header("x", bad)),
+            Err(InvalidHeaderValue),
+            "{bad:?}"
+        );
+    }
+    // `_` in a name: CGI-style backends read `x_env` as `x-env`.
+    let underscored = base.clone().header("x_env", b"prod");
+    assert_eq!(check(&underscored), Err(InvalidHeaderName));
+    let lax = with(|o| o.underscores_in_headers = true);
+    assert_eq!(headers::check_headers(&underscored.headers, &lax), Ok(()));
     assert_eq!(
         check(&base.clone().header("x", b"a\0")),
         Err(InvalidHeaderValue)
@@ -1188,7 +1228,7 @@ fn speed() {
         .is_ok()
     });
     time("headers+attrs", &|| {
-        headers::check_headers(&black_box(&request).headers, &D.limits).is_ok()
+        headers::check_headers(&black_box(&request).headers, &D).is_ok()
             && headers::check_attrs(&black_box(&request).attrs, &D.limits).is_ok()
     });
 }
@@ -1205,6 +1245,9 @@ fn strict_escapes_refuse_what_a_second_decoder_could_change() {
         "/a%7F",
         "/%EF%BC%8Fadmin",
         "/%C3%A9",
+        "/admin%3F/x",
+        "/admin%3f",
+        "/admin%23/x",
     ] {
         assert_eq!(
             normalize_path(path, &strict),
