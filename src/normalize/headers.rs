@@ -1,6 +1,6 @@
 //! Header and attribute validation (spec §6), without allocating.
 
-use super::method::is_token;
+use super::method::tchar;
 use super::{InvalidRequest, Options, RequestLimits};
 use crate::request::InlineList;
 
@@ -24,17 +24,19 @@ pub(crate) fn check_headers(
         if total > limits.max_header_bytes {
             return Err(InvalidRequest::HeadersTooLarge);
         }
-        if !is_token(name) {
-            return Err(InvalidRequest::InvalidHeaderName);
-        }
         // CGI, WSGI and Rack name a header `HTTP_X_ENV` whether it came as `x-env` or
         // `x_env`: a backend there reads `x_env: prod` as the `x-env` a rule tests.
-        if !options.underscores_in_headers && name.as_bytes().contains(&b'_') {
+        let name_bytes = if options.underscores_in_headers {
+            &TOKEN
+        } else {
+            &TOKEN_NO_UNDERSCORE
+        };
+        if name.is_empty() || !name.bytes().all(|b| in_table(name_bytes, b)) {
             return Err(InvalidRequest::InvalidHeaderName);
         }
         // NUL, CR and LF split or cut a line (spec §6); RFC 9110 §5.5 allows no other
         // control but tab in a value, and some servers trim VT and FF like spaces.
-        if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        if has_control(value) {
             return Err(InvalidRequest::InvalidHeaderValue);
         }
         // RFC 9110 §5.5: a field value has no leading or trailing white space, and
@@ -65,4 +67,80 @@ pub(crate) fn check_attrs(
         }
     }
     Ok(())
+}
+
+/// A 256-entry membership table built at compile time: `byte_set!(|b| expr)`.
+macro_rules! byte_set {
+    (|$b:ident| $member:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            #[allow(
+                clippy::indexing_slicing,
+                reason = "evaluated at compile time, where an index out of bounds is a build error"
+            )]
+            {
+                table[i] = $member;
+            }
+            i += 1;
+        }
+        table
+    }};
+}
+
+/// The bytes of a header name: RFC 9110 `tchar`, with or without `_`.
+static TOKEN: [bool; 256] = byte_set!(|b| tchar(b));
+static TOKEN_NO_UNDERSCORE: [bool; 256] = byte_set!(|b| tchar(b) && b != b'_');
+
+/// The bytes a header value may not carry: controls (C0 and DEL) but tab.
+static VALUE_CONTROL: [bool; 256] = byte_set!(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
+
+#[inline]
+fn in_table(table: &[bool; 256], b: u8) -> bool {
+    // A `u8` always indexes a 256-entry table.
+    table.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// Whether `value` has a byte of [`VALUE_CONTROL`]. Eight bytes at a time: a word
+/// with no byte below 0x20 and none equal to 0x7f has none (the tests below have no
+/// false negatives); a word that might is looked at byte by byte.
+fn has_control(value: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = value.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let del = x ^ (ONES * 0x7f);
+        let has_del = del.wrapping_sub(ONES) & !del & HIGH;
+        if below_space | has_del != 0 && chunk.iter().any(|&b| in_table(&VALUE_CONTROL, b)) {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| in_table(&VALUE_CONTROL, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_control_agrees_with_a_byte_scan() {
+        for b in 0..=255u8 {
+            for at in 0..17 {
+                let mut value = vec![b'a'; 17];
+                value[at] = b;
+                let plain = value.iter().any(|&x| (x < 0x20 && x != b'\t') || x == 0x7f);
+                assert_eq!(has_control(&value), plain, "{b:#x} at {at}");
+                let mut high = vec![0xffu8; 17];
+                high[at] = b;
+                let plain = high.iter().any(|&x| (x < 0x20 && x != b'\t') || x == 0x7f);
+                assert_eq!(has_control(&high), plain, "{b:#x} at {at} among 0xff");
+            }
+        }
+    }
 }

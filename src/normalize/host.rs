@@ -126,7 +126,13 @@ pub(crate) fn normalize_host<'a>(
     if name.is_empty() || name.ends_with('.') {
         return Err(InvalidRequest::InvalidHost);
     }
-    if ends_in_number(name) && name.parse::<Ipv4Addr>().is_err() {
+    // The last label starts after the last `.` the loop saw, unless that `.` was
+    // the trailing one just removed.
+    let last_label = match name.get(after_dot..) {
+        Some(label) if after_dot > 0 => label,
+        _ => name.rsplit_once('.').map_or(name, |(_, label)| label),
+    };
+    if is_number(last_label) && name.parse::<Ipv4Addr>().is_err() {
         return Err(InvalidRequest::InvalidHost);
     }
     if !upper {
@@ -149,20 +155,18 @@ pub(crate) fn normalize_host<'a>(
     std::str::from_utf8(out).map_err(|_| InvalidRequest::InvalidHost)
 }
 
-/// Whether the last label is a number: decimal digits, or `0x` and hex digits (the
-/// WHATWG URL standard's "ends in a number" test). URL parsers and `inet_aton` read
+/// Whether a label is a number: decimal digits, or `0x` and hex digits (the WHATWG
+/// URL standard's "ends in a number" test looks at the last label). URL parsers and `inet_aton` read
 /// such a name as an IPv4 address, and accept forms that are not dotted quads:
 /// `127.1`, `0x7f.0.0.1`, `2130706433` and `0177.0.0.1` all name 127.0.0.1. A name
 /// that ends in a number is valid only as a plain dotted quad (no leading zeros), so
 /// that one address is one host.
-fn ends_in_number(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let hex = last
-        .get(..2)
-        .filter(|prefix| prefix.eq_ignore_ascii_case("0x"))
-        .and_then(|_| last.get(2..))
-        .is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_hexdigit()));
-    !last.is_empty() && (hex || last.bytes().all(|b| b.is_ascii_digit()))
+fn is_number(label: &str) -> bool {
+    match label.as_bytes() {
+        [b'0', b'x' | b'X', hex @ ..] => hex.iter().all(u8::is_ascii_hexdigit),
+        [first, rest @ ..] => first.is_ascii_digit() && rest.iter().all(u8::is_ascii_digit),
+        [] => false,
+    }
 }
 
 /// `[v6]` or `[v6]:port`: only hex digits, `:` and `.` inside the brackets, and they

@@ -24,7 +24,8 @@ pub(crate) fn is_tchar(byte: u8) -> bool {
     TCHAR.get(usize::from(byte)).copied().unwrap_or(false)
 }
 
-const fn tchar(byte: u8) -> bool {
+/// RFC 9110 `tchar`, for building tables at compile time.
+pub(crate) const fn tchar(byte: u8) -> bool {
     byte.is_ascii_alphanumeric()
         || matches!(
             byte,
@@ -43,11 +44,6 @@ const fn tchar(byte: u8) -> bool {
                 | b'|'
                 | b'~'
         )
-}
-
-/// A non-empty RFC 9110 token.
-pub(crate) fn is_token(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(is_tchar)
 }
 
 /// Checks a method: a non-empty token without lower-case letters. Methods are case
