@@ -234,6 +234,8 @@ fn usage_errors_exit_2() {
         &["eval", "-p", "p.pcl", "--semicolon=decode"],
         &["eval", "-p", "p.pcl", "--semicolon", "Keep"],
         &["eval", "-p", "p.pcl", "--no-merge-slashes=true"],
+        &["eval", "-p", "p.pcl", "--underscores-in-headers=yes"],
+        &["eval", "-p", "p.pcl", "--strict-escapes=true"],
         &[
             "eval",
             "-p",
@@ -755,6 +757,27 @@ fn eval_normalization_flags() {
     // Merging slashes.
     assert_eq!(eval(&[], "//a///b"), allow);
     assert_eq!(eval(&["--no-merge-slashes"], "//a///b"), DEFAULT_DENY);
+    // Strict escapes.
+    assert_eq!(eval(&[], "/a%3Fb"), DEFAULT_DENY);
+    assert_eq!(
+        eval(&["--strict-escapes"], "/a%3Fb"),
+        invalid("escape in path that a second decoding could change (strict escapes)")
+    );
+    // Header names with `_`.
+    dir.write("h.pcl", "allow \"env\" { header \"x_env\" == \"prod\" }\n");
+    let with_header = |flags: &[&str]| -> String {
+        let mut args = vec!["eval", "-p", "h.pcl"];
+        args.extend_from_slice(flags);
+        let request = r#"{"method":"GET","path":"/","headers":{"x_env":"prod"}}"#;
+        let out = dir.run_with_stdin(&args, Some(request.as_bytes()));
+        out.assert(0);
+        out.lines()[0].to_string()
+    };
+    assert_eq!(with_header(&[]), invalid("invalid header name"));
+    assert_eq!(
+        with_header(&["--underscores-in-headers"]),
+        r#"{"decision":"allow","reason":"rule","rule":"env","audit":[]}"#
+    );
     // Flags after the requests operand, and all together.
     assert_eq!(
         eval(
