@@ -317,6 +317,8 @@ struct Lexer<'a> {
     /// on are counted from here.
     counted: usize,
     column: u32,
+    /// Whether the whole source is ASCII: then characters are bytes.
+    ascii: bool,
     /// Whether a line feed was crossed since the last token.
     line_start: bool,
     tokens: Vec<Token<'a>>,
@@ -351,11 +353,14 @@ impl<'a> Lexer<'a> {
 
     /// The current position, with its line and column.
     fn mark(&mut self) -> Mark {
-        let skipped = self
-            .text
-            .as_bytes()
-            .get(self.counted..self.pos)
-            .map_or(0, char_count);
+        let skipped = if self.ascii {
+            self.pos - self.counted
+        } else {
+            self.text
+                .as_bytes()
+                .get(self.counted..self.pos)
+                .map_or(0, char_count)
+        };
         self.column = self
             .column
             .saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX));
@@ -376,6 +381,7 @@ pub(super) fn lex(text: &str) -> Lexed<'_> {
         line: 1,
         counted: 0,
         column: 1,
+        ascii: text.is_ascii(),
         line_start: true,
         // Policies average well over four bytes a token.
         tokens: Vec::with_capacity(text.len() / 4 + 1),
