@@ -590,7 +590,12 @@ impl<'a> Parser<'a> {
 
     /// `value { , value }`.
     fn values(&mut self) -> Parsed<Vec<Value>> {
-        let mut values = vec![self.value("a value")?];
+        let first = self.value("a value")?;
+        if self.peek().kind != Kind::Comma {
+            return Ok(vec![first]);
+        }
+        let mut values = Vec::with_capacity(4);
+        values.push(first);
         while self.peek().kind == Kind::Comma {
             self.bump();
             values.push(self.value("a value after `,`")?);
