@@ -3,10 +3,8 @@
 use crate::span::Span;
 use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
 
-use super::host_pattern::HostPattern;
-use super::identity_glob::IdentityGlob;
 use super::lets::{Lets, Spliced};
-use super::path_pattern::PathPattern;
+use super::memo::Memo;
 use super::{Attribute, Cond, CondTest, Keyed, Reporter, Source, regex, values};
 
 /// Validates the scalar values of every `let` where they are written, so that an
@@ -92,11 +90,14 @@ fn kind_text(kind: &ValueKind) -> String {
 }
 
 /// Checks one condition of a rule written in `source`. `None` when it has errors
-/// (they are reported).
-pub(crate) fn check_condition(
+/// (they are reported). `spliced` is scratch space, reused from one condition to the
+/// next.
+pub(crate) fn check_condition<'a>(
     source: usize,
-    condition: &Condition,
-    lets: &Lets<'_>,
+    condition: &'a Condition,
+    lets: &Lets<'a>,
+    memo: &mut Memo<'a>,
+    spliced: &mut Vec<Spliced<'a>>,
     report: &mut Reporter<'_>,
 ) -> Option<Cond> {
     let subject = &condition.subject;
@@ -174,14 +175,14 @@ pub(crate) fn check_condition(
             return None;
         }
         (Test::Values(_) | Test::In(_), _) => {
-            let mut spliced = Vec::new();
+            spliced.clear();
             let ok = match &condition.test {
-                Test::Values(values) => lets.splice(source, values, &mut spliced, report),
+                Test::Values(values) => lets.splice(source, values, spliced, report),
                 Test::In(InTarget::List(list)) => {
-                    lets.splice(source, &list.values, &mut spliced, report)
+                    lets.splice(source, &list.values, spliced, report)
                 }
                 Test::In(InTarget::Name(ident)) => {
-                    lets.splice_name(source, &ident.name, ident.span, &mut spliced, report)
+                    lets.splice_name(source, &ident.name, ident.span, spliced, report)
                 }
                 _ => false,
             };
@@ -195,7 +196,7 @@ pub(crate) fn check_condition(
                 );
                 return None;
             }
-            let typed = typed_values(source, subject, &spliced, report)?;
+            let typed = typed_values(source, subject, spliced, memo, report)?;
             if !ok {
                 return None;
             }
@@ -222,15 +223,16 @@ fn header_name(
 }
 
 /// Types spliced values for `subject`, reporting wrong kinds and invalid values.
-fn typed_values(
+fn typed_values<'a>(
     source: usize,
     subject: &Subject,
-    spliced: &[Spliced<'_>],
+    spliced: &[Spliced<'a>],
+    memo: &mut Memo<'a>,
     report: &mut Reporter<'_>,
 ) -> Option<CondTest> {
     let mut ok = true;
     let mut blamed: Vec<Span> = Vec::new();
-    let mut strings: Vec<(&str, &Spliced<'_>)> = Vec::new();
+    let mut strings: Vec<(&'a str, &Spliced<'a>)> = Vec::with_capacity(spliced.len());
     let mut methods: Vec<Box<str>> = Vec::new();
     let mut ports = Vec::new();
     let mut nets = Vec::new();
@@ -314,12 +316,12 @@ fn typed_values(
     }
     let test = match subject {
         Subject::Identity => {
-            CondTest::Identity(strings.iter().map(|(s, _)| IdentityGlob::new(s)).collect())
+            CondTest::Identity(strings.iter().map(|(s, _)| memo.identity(s)).collect())
         }
         Subject::Path => {
-            let mut patterns = Vec::new();
+            let mut patterns = Vec::with_capacity(strings.len());
             for (s, item) in &strings {
-                match PathPattern::new(s) {
+                match memo.path(s) {
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;
@@ -330,9 +332,9 @@ fn typed_values(
             CondTest::Path(patterns)
         }
         Subject::Host => {
-            let mut patterns = Vec::new();
+            let mut patterns = Vec::with_capacity(strings.len());
             for (s, item) in &strings {
-                match HostPattern::new(s) {
+                match memo.host(s) {
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;

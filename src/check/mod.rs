@@ -10,14 +10,17 @@ mod expectations;
 pub(crate) mod host_pattern;
 pub(crate) mod identity_glob;
 mod lets;
+mod memo;
 pub(crate) mod path_pattern;
 pub(crate) mod regex;
 mod values;
 
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 use ipnet::IpNet;
 
+use crate::compile::hash::FxHasher;
 use crate::diagnostic::Diagnostic;
 use crate::limits::CompileLimits;
 use crate::span::Span;
@@ -27,6 +30,9 @@ pub(crate) use expectations::{CheckedTest, ExpectedBy};
 use host_pattern::HostPattern;
 use identity_glob::IdentityGlob;
 use path_pattern::PathPattern;
+
+/// A hash set keyed with [`FxHasher`].
+type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 /// One parsed source handed to the checker.
 #[derive(Debug)]
@@ -166,9 +172,15 @@ pub(crate) fn check(
     );
     conditions::check_let_values(sources, &mut report);
 
-    let mut rules = Vec::new();
+    let total: usize = sources.iter().map(|s| s.file.rules.len()).sum();
+    let mut rules = Vec::with_capacity(total.min(limits.max_rules));
     let mut audit_names = Vec::new();
-    let mut rule_names = HashSet::new();
+    // Rule names come from the policy, so the fast hasher is safe here (see
+    // `compile::hash`).
+    let mut rule_names = FxHashSet::default();
+    rule_names.reserve(total.min(limits.max_rules));
+    let mut memo = memo::Memo::default();
+    let mut spliced = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         for rule in &source.file.rules {
             let name = rule.name.value.as_str();
@@ -191,7 +203,9 @@ pub(crate) fn check(
             let conditions = rule
                 .conditions
                 .iter()
-                .filter_map(|c| conditions::check_condition(i, c, &lets, &mut report))
+                .filter_map(|c| {
+                    conditions::check_condition(i, c, &lets, &mut memo, &mut spliced, &mut report)
+                })
                 .collect();
             let audit_slot = audit_names.len();
             if rule.kind == RuleKind::Audit {

@@ -42,31 +42,34 @@ impl PathPattern {
         let Some(rest) = text.strip_prefix('/') else {
             return Err(format!("path pattern `{text}` does not begin with `/`"));
         };
-        let raw: Vec<&str> = rest.split('/').collect();
-        if raw.len() > MAX_SEGMENTS {
+        let count = rest.bytes().filter(|&b| b == b'/').count() + 1;
+        if count > MAX_SEGMENTS {
             return Err(format!(
                 "path pattern has more than {MAX_SEGMENTS} segments, in `{}…`",
                 text.chars().take(40).collect::<String>()
             ));
         }
-        let last = raw.len().saturating_sub(1);
-        let mut segments = Vec::with_capacity(raw.len());
+        let last = count - 1;
+        let mut segments = Vec::with_capacity(count);
         // The pattern with every wildcard replaced by a plain character: it must come
-        // out of request normalization (default options) unchanged.
-        let mut plain = String::with_capacity(text.len());
-        for (i, seg) in raw.iter().enumerate() {
-            plain.push('/');
-            let segment = if *seg == "**" {
+        // out of request normalization (default options) unchanged. Without `*` or
+        // `{` every segment is literal and it is the pattern itself.
+        let mut plain = text
+            .contains(['*', '{'])
+            .then(|| String::with_capacity(text.len()));
+        // The leading literal segments and their length, `/`s between them included.
+        let mut literal_segments = 0;
+        let mut literal_len = 0;
+        for (i, seg) in rest.split('/').enumerate() {
+            let (segment, plain_seg) = if seg == "**" {
                 if i != last {
                     return Err(format!(
                         "`**` may only be the last segment of a path pattern, in `{text}`"
                     ));
                 }
-                plain.push('x');
-                Segment::Tail
-            } else if *seg == "*" {
-                plain.push('x');
-                Segment::One
+                (Segment::Tail, "x")
+            } else if seg == "*" {
+                (Segment::One, "x")
             } else if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 {
@@ -74,19 +77,30 @@ impl PathPattern {
                         "invalid segment name `{seg}` in path pattern `{text}`"
                     ));
                 }
-                plain.push('x');
-                Segment::One
+                (Segment::One, "x")
             } else if seg.contains('*') {
-                plain.push_str(&seg.replace('*', "x"));
+                if let Some(plain) = plain.as_mut() {
+                    plain.push('/');
+                    plain.push_str(&seg.replace('*', "x"));
+                }
                 let parts: Vec<Box<str>> = seg.split('*').map(Into::into).collect();
-                Segment::Glob(parts.into_boxed_slice())
+                segments.push(Segment::Glob(parts.into_boxed_slice()));
+                continue;
             } else {
-                plain.push_str(seg);
-                Segment::Literal((*seg).into())
+                if literal_segments == i {
+                    literal_segments += 1;
+                    literal_len += seg.len() + 1;
+                }
+                (Segment::Literal(seg.into()), seg)
             };
+            if let Some(plain) = plain.as_mut() {
+                plain.push('/');
+                plain.push_str(plain_seg);
+            }
             segments.push(segment);
         }
-        match normalize_path(&plain, &Options::default()) {
+        let plain = plain.as_deref().unwrap_or(text);
+        match normalize_path(plain, &Options::default()) {
             Ok(normalized) if normalized == plain => {}
             Ok(normalized) if !text.contains(['*', '{']) => {
                 return Err(format!(
@@ -100,21 +114,11 @@ impl PathPattern {
             }
             Err(e) => return Err(format!("invalid path pattern `{text}`: {e}")),
         }
-        let literal_segments = segments
-            .iter()
-            .take_while(|s| matches!(s, Segment::Literal(_)))
-            .count();
-        let literal_len = raw
-            .iter()
-            .take(literal_segments)
-            .map(|s| s.len() + 1)
-            .sum::<usize>()
-            .saturating_sub(1);
         Ok(PathPattern {
             text: text.into(),
             segments: segments.into_boxed_slice(),
             literal_segments,
-            literal_len,
+            literal_len: literal_len.saturating_sub(1),
         })
     }
 

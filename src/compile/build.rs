@@ -12,6 +12,7 @@
 //! often would let a rule match without that condition holding.
 
 use std::hash::Hash;
+use std::ops::Range;
 
 use ipnet::IpNet;
 
@@ -92,29 +93,51 @@ impl<'p> Key<'p> {
     }
 }
 
-/// The dimension and keys a condition offers, if it can be indexed.
-fn keys(cond: &Cond) -> Option<(Dim<'_>, Vec<Key<'_>>)> {
+/// The dimension a condition offers, if it can be indexed; its keys are appended to
+/// `out`.
+fn keys<'p>(cond: &'p Cond, out: &mut Vec<Key<'p>>) -> Option<Dim<'p>> {
     if cond.negated {
         return None;
     }
     Some(match &cond.test {
-        CondTest::Method(ms) => (Dim::Method, ms.iter().map(|m| Key::Method(m)).collect()),
-        CondTest::Identity(gs) => (Dim::Identity, gs.iter().map(Key::Identity).collect()),
-        CondTest::Path(ps) => (Dim::Path, ps.iter().map(Key::Path).collect()),
-        CondTest::Host(hs) => (Dim::Host, hs.iter().map(Key::Host).collect()),
-        CondTest::Port(rs) => (Dim::Port, rs.iter().map(|r| Key::Port(*r)).collect()),
-        CondTest::Source(ns) => (Dim::Source, ns.iter().map(Key::Source).collect()),
+        CondTest::Method(ms) => {
+            out.extend(ms.iter().map(|m| Key::Method(m)));
+            Dim::Method
+        }
+        CondTest::Identity(gs) => {
+            out.extend(gs.iter().map(Key::Identity));
+            Dim::Identity
+        }
+        CondTest::Path(ps) => {
+            out.extend(ps.iter().map(Key::Path));
+            Dim::Path
+        }
+        CondTest::Host(hs) => {
+            out.extend(hs.iter().map(Key::Host));
+            Dim::Host
+        }
+        CondTest::Port(rs) => {
+            out.extend(rs.iter().map(|r| Key::Port(*r)));
+            Dim::Port
+        }
+        CondTest::Source(ns) => {
+            out.extend(ns.iter().map(Key::Source));
+            Dim::Source
+        }
         CondTest::Header {
             name,
             test: Keyed::Values(vs),
-        } => (
-            Dim::Header(name),
-            vs.iter().map(|v| Key::Bytes(v)).collect(),
-        ),
+        } => {
+            out.extend(vs.iter().map(|v| Key::Bytes(v)));
+            Dim::Header(name)
+        }
         CondTest::Attr {
             name,
             test: Keyed::Values(vs),
-        } => (Dim::Attr(name), vs.iter().map(|v| Key::Bytes(v)).collect()),
+        } => {
+            out.extend(vs.iter().map(|v| Key::Bytes(v)));
+            Dim::Attr(name)
+        }
         _ => return None,
     })
 }
@@ -158,13 +181,20 @@ pub(crate) struct Placed {
 struct Keyable<'p> {
     dim: Dim<'p>,
     cond: usize,
-    keys: Vec<Key<'p>>,
+    /// Where its keys are in [`Builder::keys`].
+    keys: Range<usize>,
 }
 
 pub(crate) struct Builder<'p> {
     policy: &'p CheckedPolicy,
-    /// Per rule, its indexable conditions (computed once).
-    keyable: Vec<Vec<Keyable<'p>>>,
+    /// Every rule's indexable conditions, rule after rule (computed once, in three
+    /// flat tables rather than a list per rule and per condition: a large policy has
+    /// tens of thousands of them).
+    keyable: Vec<Keyable<'p>>,
+    /// Per rule, where its entries are in `keyable`.
+    keyable_at: Vec<Range<usize>>,
+    /// The keys of the entries of `keyable`.
+    keys: Vec<Key<'p>>,
     pub(crate) nodes: Vec<Node>,
     /// The conditions each leaf entry checks, cheapest first (see [`LeafRule`]).
     pub(crate) checks: Vec<u32>,
@@ -183,20 +213,28 @@ struct Split<'p> {
 impl<'p> Builder<'p> {
     pub(crate) fn new(policy: &'p CheckedPolicy) -> Builder<'p> {
         let n = policy.rules.len();
-        let keyable = policy
-            .rules
-            .iter()
-            .map(|rule| {
-                rule.conditions
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(cond, c)| keys(c).map(|(dim, keys)| Keyable { dim, cond, keys }))
-                    .collect()
-            })
-            .collect();
+        let mut keyable = Vec::new();
+        let mut keyable_at = Vec::with_capacity(n);
+        let mut all_keys = Vec::new();
+        for rule in &policy.rules {
+            let first = keyable.len();
+            for (cond, c) in rule.conditions.iter().enumerate() {
+                let start = all_keys.len();
+                if let Some(dim) = keys(c, &mut all_keys) {
+                    keyable.push(Keyable {
+                        dim,
+                        cond,
+                        keys: start..all_keys.len(),
+                    });
+                }
+            }
+            keyable_at.push(first..keyable.len());
+        }
         Builder {
             policy,
             keyable,
+            keyable_at,
+            keys: all_keys,
             nodes: Vec::new(),
             checks: Vec::new(),
             placements: 0,
@@ -271,7 +309,11 @@ impl<'p> Builder<'p> {
         let mut per_dim: Vec<Vec<(usize, &Keyable<'p>)>> = Vec::new();
         let mut best: Vec<&Keyable<'p>> = Vec::new();
         for (at, placed) in rules.iter().enumerate() {
-            let Some(keyable) = self.keyable.get(placed.rule as usize) else {
+            let Some(keyable) = self
+                .keyable_at
+                .get(placed.rule as usize)
+                .and_then(|at| self.keyable.get(at.clone()))
+            else {
                 continue;
             };
             best.clear();
@@ -305,7 +347,7 @@ impl<'p> Builder<'p> {
         for (d, (dim, keyed)) in dims.iter().zip(&per_dim).enumerate() {
             sizes.clear();
             for (_, k) in keyed {
-                for key in &k.keys {
+                for key in self.keys.get(k.keys.clone()).unwrap_or_default() {
                     *sizes.entry(key.id()).or_default() += 1;
                 }
             }
@@ -349,7 +391,7 @@ impl<'p> Builder<'p> {
                         rule: placed.rule,
                         proven: placed.proven | bit,
                     };
-                    for key in &k.keys {
+                    for key in self.keys.get(k.keys.clone()).unwrap_or_default() {
                         let at = *positions.entry(key.id()).or_insert_with(|| {
                             buckets.push((*key, Vec::new()));
                             buckets.len() - 1

@@ -1,9 +1,17 @@
-//! Tokens: the lexical structure of spec §3, read with nom.
+//! Tokens: the lexical structure of spec §3.
 //!
 //! The whole source is turned into tokens up front, in one linear pass. Each token
-//! knows its [`Span`] (line and column computed incrementally, never by rescanning)
-//! and whether it is the first token of its line, which the parser uses to recover
-//! after an error.
+//! knows its [`Span`] and whether it is the first token of its line, which the parser
+//! uses to recover after an error.
+//!
+//! The tokens almost every policy is made of (words, plain string literals,
+//! punctuation, spaces and comments) are read by hand, a byte at a time: they are
+//! most of the work of compiling a large policy, and a combinator per character costs
+//! several times more than a byte compare. Everything else (addresses, numbers,
+//! escapes, stray characters) is read with nom. Columns are counted lazily: the
+//! lexer remembers the column of one byte offset on the current line and, when a
+//! token starts, counts the characters since then, so each byte is counted once and
+//! a token's column is still exact.
 //!
 //! Address tokens are recognized before names, methods and numbers wherever they
 //! occur: a maximal run of `[0-9A-Fa-f:.]`, optionally followed by `/digits`, is an
@@ -12,7 +20,9 @@
 //! so this is the spec's "in a value position" rule; elsewhere it only changes which
 //! token an error message quotes.
 
-use nom::bytes::complete::{take_till, take_while, take_while1};
+use std::borrow::Cow;
+
+use nom::bytes::complete::{take_while, take_while1};
 use nom::character::complete::{char, digit1, satisfy};
 use nom::combinator::{all_consuming, opt, recognize};
 use nom::sequence::{pair, separated_pair};
@@ -46,6 +56,7 @@ pub(super) enum Keyword {
 
 impl Keyword {
     /// Every keyword.
+    #[cfg(test)]
     pub(super) const ALL: [Keyword; 18] = [
         Keyword::Default,
         Keyword::Allow,
@@ -93,13 +104,33 @@ impl Keyword {
 
     /// The keyword spelled `word`, if any.
     pub(super) fn from_word(word: &str) -> Option<Keyword> {
-        Keyword::ALL.into_iter().find(|k| k.as_str() == word)
+        Some(match word {
+            "default" => Keyword::Default,
+            "allow" => Keyword::Allow,
+            "deny" => Keyword::Deny,
+            "audit" => Keyword::Audit,
+            "let" => Keyword::Let,
+            "test" => Keyword::Test,
+            "by" => Keyword::By,
+            "identity" => Keyword::Identity,
+            "method" => Keyword::Method,
+            "path" => Keyword::Path,
+            "host" => Keyword::Host,
+            "port" => Keyword::Port,
+            "source" => Keyword::Source,
+            "header" => Keyword::Header,
+            "attr" => Keyword::Attr,
+            "not" => Keyword::Not,
+            "in" => Keyword::In,
+            "present" => Keyword::Present,
+            _ => return None,
+        })
     }
 }
 
 /// What a token is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(super) enum Kind<'a> {
     /// A keyword.
     Kw(Keyword),
     /// A name: `[a-z_][a-z0-9_]*`, not a keyword.
@@ -114,8 +145,8 @@ pub(super) enum Kind {
     Int(u64),
     /// `start..end`.
     Range(u64, u64),
-    /// A string literal, decoded.
-    Str(String),
+    /// A string literal, decoded (borrowed from the source when it has no escape).
+    Str(Cow<'a, str>),
     /// `{`
     LBrace,
     /// `}`
@@ -142,7 +173,7 @@ pub(super) enum Kind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Token<'a> {
     /// What it is.
-    pub(super) kind: Kind,
+    pub(super) kind: Kind<'a>,
     /// Its source text.
     pub(super) text: &'a str,
     /// Where it is.
@@ -162,19 +193,27 @@ pub(super) struct Lexed<'a> {
 
 /// Whether `s` is a name: `[a-z_][a-z0-9_]*` and not a keyword.
 pub(super) fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && Keyword::from_word(s).is_none()
+    name_shaped(s.as_bytes()) && Keyword::from_word(s).is_none()
+}
+
+/// Whether `s` is `[a-z_][a-z0-9_]*`.
+fn name_shaped(s: &[u8]) -> bool {
+    s.split_first().is_some_and(|(&first, rest)| {
+        (first.is_ascii_lowercase() || first == b'_')
+            && rest
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    })
 }
 
 /// Whether `s` is a bare method token: `[A-Z][A-Z0-9_-]*`.
 pub(super) fn is_method(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_uppercase())
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    s.as_bytes().split_first().is_some_and(|(&first, rest)| {
+        first.is_ascii_uppercase()
+            && rest
+                .iter()
+                .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    })
 }
 
 /// Whether `s`, written bare, reads back as one address token with the same text.
@@ -188,6 +227,10 @@ fn is_address_char(c: char) -> bool {
 
 fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 /// Length of the address token at the start of `input`, if there is one.
@@ -211,25 +254,6 @@ fn word(input: &str) -> IResult<&str, &str> {
         take_while(is_word_char),
     ))
     .parse(input)
-}
-
-/// Spaces, tabs, line breaks and comments; says whether a line feed was crossed.
-fn trivia(mut input: &str) -> (&str, bool) {
-    let mut newline = false;
-    loop {
-        let spaces: IResult<&str, &str> =
-            take_while(|c: char| matches!(c, ' ' | '\t' | '\r' | '\n')).parse(input);
-        if let Ok((after, spaces)) = spaces {
-            newline |= spaces.contains('\n');
-            input = after;
-        }
-        let comment: IResult<&str, &str> =
-            recognize(pair(char('#'), take_till(|c: char| c == '\n'))).parse(input);
-        match comment {
-            Ok((after, _)) => input = after,
-            Err(_) => return (input, newline),
-        }
-    }
 }
 
 /// Whether `c` can start a token (or trivia); a run of other characters is one error.
@@ -277,86 +301,142 @@ struct Mark {
     column: u32,
 }
 
-/// Walks the source, keeping line and column up to date.
-struct Cursor<'a> {
-    text: &'a str,
-    at: Mark,
+/// The number of characters in UTF-8 `bytes`: the bytes that do not continue one.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
-impl<'a> Cursor<'a> {
-    fn rest(&self) -> &'a str {
-        self.text.get(self.at.pos..).unwrap_or("")
-    }
+/// Walks the source, keeping the line up to date and the column countable.
+struct Lexer<'a> {
+    text: &'a str,
+    /// The next byte to read.
+    pos: usize,
+    /// The line of `pos`.
+    line: u32,
+    /// A byte offset on the current line whose column is `column`; columns further
+    /// on are counted from here.
+    counted: usize,
+    column: u32,
+    /// Whether the whole source is ASCII: then characters are bytes.
+    ascii: bool,
+    /// Whether a line feed was crossed since the last token.
+    line_start: bool,
+    tokens: Vec<Token<'a>>,
+    errors: Vec<(Span, String)>,
+}
 
-    fn advance(&mut self, len: usize) {
-        let end = (self.at.pos + len).min(self.text.len());
-        for c in self.text.get(self.at.pos..end).unwrap_or("").chars() {
-            if c == '\n' {
-                self.at.line = self.at.line.saturating_add(1);
-                self.at.column = 1;
-            } else {
-                self.at.column = self.at.column.saturating_add(1);
+impl<'a> Lexer<'a> {
+    /// Skips spaces, tabs, line breaks and comments.
+    fn skip_trivia(&mut self) {
+        let bytes = self.text.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                Some(b' ' | b'\t' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.line = self.line.saturating_add(1);
+                    self.counted = self.pos;
+                    self.column = 1;
+                    self.line_start = true;
+                }
+                Some(b'#') => {
+                    let comment = bytes.get(self.pos..).unwrap_or_default();
+                    self.pos += comment
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap_or(comment.len());
+                }
+                _ => return,
             }
         }
-        self.at.pos = end;
     }
 
-    fn span_from(&self, start: Mark) -> Span {
-        Span {
-            start: start.pos,
-            end: self.at.pos,
-            line: start.line,
-            column: start.column,
+    /// The current position, with its line and column.
+    fn mark(&mut self) -> Mark {
+        let skipped = if self.ascii {
+            self.pos - self.counted
+        } else {
+            self.text
+                .as_bytes()
+                .get(self.counted..self.pos)
+                .map_or(0, char_count)
+        };
+        self.column = self
+            .column
+            .saturating_add(u32::try_from(skipped).unwrap_or(u32::MAX));
+        self.counted = self.pos;
+        Mark {
+            pos: self.pos,
+            line: self.line,
+            column: self.column,
         }
     }
 }
 
 /// Splits `text` into tokens, reporting lexical errors.
 pub(super) fn lex(text: &str) -> Lexed<'_> {
-    let mut cursor = Cursor {
+    let mut lexer = Lexer {
         text,
-        at: Mark {
-            pos: 0,
-            line: 1,
-            column: 1,
-        },
+        pos: 0,
+        line: 1,
+        counted: 0,
+        column: 1,
+        ascii: text.is_ascii(),
+        line_start: true,
+        // Policies average well over four bytes a token.
+        tokens: Vec::with_capacity(text.len() / 4 + 1),
+        errors: Vec::new(),
     };
-    let mut tokens = Vec::new();
-    let mut errors = Vec::new();
-    let mut line_start = true;
     loop {
-        let rest = cursor.rest();
-        let (after, newline) = trivia(rest);
-        cursor.advance(rest.len() - after.len());
-        line_start |= newline;
-        let start = cursor.at;
-        let rest = cursor.rest();
-        let Some(first) = rest.chars().next() else {
-            tokens.push(Token {
+        lexer.skip_trivia();
+        let start = lexer.mark();
+        let rest = text.get(start.pos..).unwrap_or("");
+        let Some(&first) = rest.as_bytes().first() else {
+            lexer.tokens.push(Token {
                 kind: Kind::Eof,
                 text: "",
-                span: cursor.span_from(start),
-                line_start,
+                span: Span {
+                    start: start.pos,
+                    end: start.pos,
+                    line: start.line,
+                    column: start.column,
+                },
+                line_start: lexer.line_start,
             });
-            return Lexed { tokens, errors };
+            return Lexed {
+                tokens: lexer.tokens,
+                errors: lexer.errors,
+            };
         };
-        let (len, kind) = token(rest, first, start, &mut errors);
-        cursor.advance(len.max(first.len_utf8()));
-        let span = cursor.span_from(start);
-        let token_text = text.get(span.start..span.end).unwrap_or("");
-        tokens.push(Token {
+        let (len, kind) = token(rest, first, start, &mut lexer.errors);
+        // A token never holds a line feed, so the line is unchanged; at least one
+        // character is read, so the loop ends.
+        let first_len = rest.chars().next().map_or(1, char::len_utf8);
+        let end = (start.pos + len.max(first_len)).min(text.len());
+        lexer.pos = end;
+        lexer.tokens.push(Token {
             kind,
-            text: token_text,
-            span,
-            line_start,
+            text: text.get(start.pos..end).unwrap_or(""),
+            span: Span {
+                start: start.pos,
+                end,
+                line: start.line,
+                column: start.column,
+            },
+            line_start: lexer.line_start,
         });
-        line_start = false;
+        lexer.line_start = false;
     }
 }
 
-/// Reads the token at the start of `rest` (its first character is `first`, at
-/// `start`); returns its length and kind, pushing any error.
-fn token(rest: &str, first: char, start: Mark, errors: &mut Vec<(Span, String)>) -> (usize, Kind) {
+/// Reads the token at the start of `rest` (its first byte is `first`, at `start`);
+/// returns its length and kind, pushing any error.
+fn token<'a>(
+    rest: &'a str,
+    first: u8,
+    start: Mark,
+    errors: &mut Vec<(Span, String)>,
+) -> (usize, Kind<'a>) {
     let span_of = |from: usize, to: usize, chars_before: usize| Span {
         start: start.pos + from,
         end: start.pos + to,
@@ -365,12 +445,8 @@ fn token(rest: &str, first: char, start: Mark, errors: &mut Vec<(Span, String)>)
             .column
             .saturating_add(u32::try_from(chars_before).unwrap_or(u32::MAX)),
     };
-    let mut error = |len: usize, message: String| {
-        errors.push((span_of(0, len, 0), message));
-        (len, Kind::Invalid)
-    };
     match first {
-        '"' => {
+        b'"' => {
             let scanned = string::scan(rest);
             for e in scanned.errors {
                 errors.push((span_of(e.start, e.end, e.chars_before), e.message));
@@ -385,52 +461,88 @@ fn token(rest: &str, first: char, start: Mark, errors: &mut Vec<(Span, String)>)
                 (scanned.len, Kind::Invalid)
             }
         }
-        '{' => (1, Kind::LBrace),
-        '}' => (1, Kind::RBrace),
-        '[' => (1, Kind::LBracket),
-        ']' => (1, Kind::RBracket),
-        ',' => (1, Kind::Comma),
-        '~' => (1, Kind::Tilde),
-        '=' if rest.starts_with("==") => (2, Kind::EqEq),
-        '=' => (1, Kind::Eq),
-        _ => {
-            if let Some(len) = address(rest) {
-                return (len, Kind::Address);
+        b'{' => (1, Kind::LBrace),
+        b'}' => (1, Kind::RBrace),
+        b'[' => (1, Kind::LBracket),
+        b']' => (1, Kind::RBracket),
+        b',' => (1, Kind::Comma),
+        b'~' => (1, Kind::Tilde),
+        b'=' if rest.starts_with("==") => (2, Kind::EqEq),
+        b'=' => (1, Kind::Eq),
+        b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+            let bytes = rest.as_bytes();
+            let len = bytes
+                .iter()
+                .position(|&b| !is_word_byte(b))
+                .unwrap_or(bytes.len());
+            // A word is an address only if its run of address characters goes on
+            // past it, through a `:` or a `.`.
+            if first.is_ascii_hexdigit() && matches!(bytes.get(len), Some(b':' | b'.')) {
+                if let Some(len) = address(rest) {
+                    return (len, Kind::Address);
+                }
             }
-            if first.is_ascii_digit() {
-                return number(rest, error);
-            }
-            if let Ok((after, w)) = word(rest) {
-                let kind = if let Some(k) = Keyword::from_word(w) {
-                    Kind::Kw(k)
-                } else if is_name(w) {
-                    Kind::Name
-                } else if is_method(w) {
-                    Kind::Method
-                } else {
-                    Kind::BadWord
-                };
-                return (rest.len() - after.len(), kind);
-            }
-            let junk_len = rest
-                .char_indices()
-                .skip(1)
-                .find(|&(_, c)| starts_token(c) && c != '.')
-                .map_or(rest.len(), |(i, _)| i);
-            let junk = rest.get(..junk_len).unwrap_or("");
-            let message = if junk.chars().count() == 1 {
-                format!("unexpected character `{}`", shown(junk))
-            } else {
-                format!("unexpected characters `{}`", shown(junk))
-            };
-            error(junk_len, message)
+            (len, word_kind(rest.get(..len).unwrap_or("")))
         }
+        _ => other_token(rest, span_of(0, 0, 0), errors),
     }
+}
+
+/// What the word `w` (`[A-Za-z_][A-Za-z0-9_-]*`) is.
+fn word_kind(w: &str) -> Kind<'static> {
+    if let Some(k) = Keyword::from_word(w) {
+        Kind::Kw(k)
+    } else if name_shaped(w.as_bytes()) {
+        Kind::Name
+    } else if is_method(w) {
+        Kind::Method
+    } else {
+        Kind::BadWord
+    }
+}
+
+/// Reads a token that starts with neither a quote, punctuation nor a letter: an
+/// address, a number, or characters that start no token. `at` is where it starts.
+fn other_token(rest: &str, at: Span, errors: &mut Vec<(Span, String)>) -> (usize, Kind<'static>) {
+    let mut error = |len: usize, message: String| {
+        errors.push((
+            Span {
+                end: at.start + len,
+                ..at
+            },
+            message,
+        ));
+        (len, Kind::Invalid)
+    };
+    if let Some(len) = address(rest) {
+        return (len, Kind::Address);
+    }
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return number(rest, error);
+    }
+    if let Ok((after, w)) = word(rest) {
+        return (rest.len() - after.len(), word_kind(w));
+    }
+    let junk_len = rest
+        .char_indices()
+        .skip(1)
+        .find(|&(_, c)| starts_token(c) && c != '.')
+        .map_or(rest.len(), |(i, _)| i);
+    let junk = rest.get(..junk_len).unwrap_or("");
+    let message = if junk.chars().count() == 1 {
+        format!("unexpected character `{}`", shown(junk))
+    } else {
+        format!("unexpected characters `{}`", shown(junk))
+    };
+    error(junk_len, message)
 }
 
 /// Reads an integer or a range at the start of `rest` (which starts with a digit and
 /// is not an address).
-fn number(rest: &str, mut error: impl FnMut(usize, String) -> (usize, Kind)) -> (usize, Kind) {
+fn number(
+    rest: &str,
+    mut error: impl FnMut(usize, String) -> (usize, Kind<'static>),
+) -> (usize, Kind<'static>) {
     let run: IResult<&str, &str> =
         take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.').parse(rest);
     let text = run.map_or(rest, |(_, text)| text);
@@ -463,7 +575,7 @@ fn number(rest: &str, mut error: impl FnMut(usize, String) -> (usize, Kind)) -> 
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Vec<(Kind, &str)> {
+    fn kinds(text: &str) -> Vec<(Kind<'_>, &str)> {
         lex(text)
             .tokens
             .into_iter()
@@ -513,6 +625,18 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn reads_every_keyword() {
+        for keyword in Keyword::ALL {
+            assert_eq!(Keyword::from_word(keyword.as_str()), Some(keyword));
+            assert_eq!(
+                kinds(keyword.as_str()).first().map(|k| &k.0),
+                Some(&Kind::Kw(keyword))
+            );
+        }
+        assert_eq!(Keyword::from_word("Allow"), None);
     }
 
     #[test]

@@ -66,7 +66,7 @@ const FIELD_KEYWORDS: [Keyword; 9] = [
 /// every syntax error found, in source order.
 pub(crate) fn parse_source(name: &str, text: &str) -> (File, Vec<Diagnostic>) {
     let lexed = lex::lex(text);
-    let eof = lexed.tokens.last().cloned().unwrap_or(Token {
+    let eof = lexed.tokens.last().cloned().unwrap_or_else(|| Token {
         kind: Kind::Eof,
         text: "",
         span: Span::locate(text, text.len(), text.len()),
@@ -121,7 +121,7 @@ struct Parser<'a> {
     file: File,
 }
 
-fn is_value_start(kind: &Kind) -> bool {
+fn is_value_start(kind: &Kind<'_>) -> bool {
     matches!(
         kind,
         Kind::Str(_) | Kind::Method | Kind::Address | Kind::Int(_) | Kind::Range(..) | Kind::Name
@@ -146,7 +146,7 @@ impl<'a> Parser<'a> {
         self.tokens.get(self.pos).unwrap_or(&self.eof)
     }
 
-    fn peek_kind(&self, ahead: usize) -> &Kind {
+    fn peek_kind(&self, ahead: usize) -> &Kind<'a> {
         self.tokens
             .get(self.pos + ahead)
             .map_or(&Kind::Eof, |t| &t.kind)
@@ -371,10 +371,7 @@ impl<'a> Parser<'a> {
             Kind::Kw(Keyword::Audit) => RuleKind::Audit,
             _ => RuleKind::Allow,
         };
-        let name = self.item_name(&format!(
-            "the rule name (a string) after `{}`",
-            keyword.text
-        ));
+        let name = self.item_name("rule", keyword.text);
         if self.peek().kind != Kind::LBrace {
             return match name {
                 Some(_) => Err(self.expected("`{` after the rule name")),
@@ -382,11 +379,7 @@ impl<'a> Parser<'a> {
             };
         }
         self.bump();
-        let what = match &name {
-            Some(name) => format!("rule {}", super::string::quote(&name.value)),
-            None => "the rule".to_string(),
-        };
-        let conditions = self.rule_body(&what);
+        let conditions = self.rule_body(name.as_ref());
         if let Some(name) = name {
             self.file.rules.push(Rule {
                 kind,
@@ -398,25 +391,34 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// The string naming a rule or test block, or `None` after reporting `what` was
-    /// expected.
-    fn item_name(&mut self, what: &str) -> Option<StringLit> {
+    /// The string naming a rule or test block (a `noun`) after `keyword`, or `None`
+    /// after reporting it was expected.
+    fn item_name(&mut self, noun: &str, keyword: &str) -> Option<StringLit> {
         if let Kind::Str(_) = self.peek().kind {
             let token = self.bump();
             if let Kind::Str(value) = token.kind {
                 return Some(StringLit {
-                    value,
+                    value: value.into_owned(),
                     span: token.span,
                 });
             }
         }
-        self.expected(what);
+        self.expected(&format!("the {noun} name (a string) after `{keyword}`"));
         None
+    }
+
+    /// Reports a missing `}` to close the `noun` (a rule or test block) named `name`.
+    fn expected_close(&mut self, noun: &str, name: Option<&StringLit>) {
+        let what = match name {
+            Some(name) => format!("{noun} {}", super::string::quote(&name.value)),
+            None => format!("the {noun}"),
+        };
+        self.expected(&format!("`}}` to close {what}"));
     }
 
     /// Conditions up to the closing `}` (consumed). Stops without consuming at an
     /// item keyword that starts a line, reporting the missing `}`.
-    fn rule_body(&mut self, what: &str) -> Vec<Condition> {
+    fn rule_body(&mut self, name: Option<&StringLit>) -> Vec<Condition> {
         let mut conditions = Vec::new();
         let mut recovering = false;
         let mut after_values = false;
@@ -429,7 +431,7 @@ impl<'a> Parser<'a> {
                 }
                 Kind::Eof => {
                     if !recovering {
-                        self.expected(&format!("`}}` to close {what}"));
+                        self.expected_close("rule", name);
                     }
                     return conditions;
                 }
@@ -446,7 +448,7 @@ impl<'a> Parser<'a> {
                 },
                 Kind::Kw(k) if token.line_start && ITEM_KEYWORDS.contains(k) => {
                     if !recovering {
-                        self.expected(&format!("`}}` to close {what}"));
+                        self.expected_close("rule", name);
                     }
                     return conditions;
                 }
@@ -578,7 +580,7 @@ impl<'a> Parser<'a> {
             let token = self.bump();
             if let Kind::Str(value) = token.kind {
                 return Ok(StringLit {
-                    value,
+                    value: value.into_owned(),
                     span: token.span,
                 });
             }
@@ -588,7 +590,12 @@ impl<'a> Parser<'a> {
 
     /// `value { , value }`.
     fn values(&mut self) -> Parsed<Vec<Value>> {
-        let mut values = vec![self.value("a value")?];
+        let first = self.value("a value")?;
+        if self.peek().kind != Kind::Comma {
+            return Ok(vec![first]);
+        }
+        let mut values = Vec::with_capacity(4);
+        values.push(first);
         while self.peek().kind == Kind::Comma {
             self.bump();
             values.push(self.value("a value after `,`")?);
@@ -603,7 +610,7 @@ impl<'a> Parser<'a> {
         }
         let token = self.bump();
         let kind = match token.kind {
-            Kind::Str(value) => ValueKind::String(value),
+            Kind::Str(value) => ValueKind::String(value.into_owned()),
             Kind::Int(value) => ValueKind::Integer(value),
             Kind::Range(start, end) => ValueKind::Range {
                 range: (start, end),
@@ -684,7 +691,7 @@ impl<'a> Parser<'a> {
     /// `test "name" { expectations }`.
     fn test_block(&mut self) -> Parsed<()> {
         let keyword = self.bump();
-        let name = self.item_name("the test name (a string) after `test`");
+        let name = self.item_name("test", "test");
         if self.peek().kind != Kind::LBrace {
             return match name {
                 Some(_) => Err(self.expected("`{` after the test name")),
@@ -692,11 +699,7 @@ impl<'a> Parser<'a> {
             };
         }
         self.bump();
-        let what = match &name {
-            Some(name) => format!("test {}", super::string::quote(&name.value)),
-            None => "the test".to_string(),
-        };
-        let expectations = self.test_body(&what);
+        let expectations = self.test_body(name.as_ref());
         if let Some(name) = name {
             self.file.tests.push(TestBlock {
                 name,
@@ -709,13 +712,13 @@ impl<'a> Parser<'a> {
 
     /// Expectations up to the closing `}` (consumed). Stops without consuming where
     /// an item clearly starts, reporting the missing `}`.
-    fn test_body(&mut self, what: &str) -> Vec<Expectation> {
+    fn test_body(&mut self, name: Option<&StringLit>) -> Vec<Expectation> {
         let mut expectations = Vec::new();
         let mut recovering = false;
         loop {
             if self.at_strong_item_start() || self.peek().kind == Kind::Eof {
                 if !recovering {
-                    self.expected(&format!("`}}` to close {what}"));
+                    self.expected_close("test", name);
                 }
                 return expectations;
             }

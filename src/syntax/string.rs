@@ -4,6 +4,8 @@
 //! are `\\`, `\"`, `\n`, `\t` and `\u{H..H}` (one to six hex digits naming a Unicode
 //! scalar value, so never a surrogate).
 
+use std::borrow::Cow;
+
 use nom::bytes::complete::take_while_m_n;
 use nom::character::complete::char;
 use nom::sequence::delimited;
@@ -24,11 +26,12 @@ pub(super) struct StringError {
 
 /// The result of reading a string literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Scanned {
+pub(super) struct Scanned<'a> {
     /// Bytes read, both quotes included when the string is terminated.
     pub(super) len: usize,
-    /// The decoded text (bad escapes left out).
-    pub(super) value: String,
+    /// The decoded text (bad escapes left out): borrowed from the input when the
+    /// literal has no escape, which is the common case.
+    pub(super) value: Cow<'a, str>,
     /// Whether the closing quote was found before a line break or the end.
     pub(super) terminated: bool,
     /// Bad escapes found inside the literal.
@@ -45,110 +48,113 @@ fn unicode_braces(input: &str) -> IResult<&str, &str> {
     .parse(input)
 }
 
+/// Whether the byte ends a run of plain characters inside a string literal.
+fn is_special(b: u8) -> bool {
+    matches!(b, b'"' | b'\\' | b'\n' | b'\r')
+}
+
 /// Reads the string literal at the start of `input`, which must begin with `"`.
 ///
 /// Stops before a raw line break (the literal is then unterminated) and at the end of
-/// the input. Runs in time linear in the literal's length.
-pub(super) fn scan(input: &str) -> Scanned {
-    let mut value = String::new();
+/// the input. Runs in time linear in the literal's length: runs of plain characters
+/// are found a byte at a time (the bytes looked for are ASCII, so a run always ends
+/// on a character boundary) and copied whole, and only an escape makes a copy of the
+/// text at all.
+pub(super) fn scan(input: &str) -> Scanned<'_> {
+    let bytes = input.as_bytes();
+    // Decoded text so far, once an escape made it differ from the input; until then
+    // the value is `input[1..pos]`.
+    let mut owned: Option<String> = None;
     let mut errors = Vec::new();
     // Skip the opening quote.
     let mut pos = input.chars().next().map_or(0, char::len_utf8);
-    let mut chars_before = 1;
+    let finish = |owned: Option<String>, end: usize, len: usize, terminated, errors| {
+        let value = match owned {
+            Some(text) => Cow::Owned(text),
+            None => Cow::Borrowed(input.get(1..end).unwrap_or("")),
+        };
+        Scanned {
+            len,
+            value,
+            terminated,
+            errors,
+        }
+    };
     loop {
+        let tail = bytes.get(pos..).unwrap_or_default();
+        let run = tail
+            .iter()
+            .position(|&b| is_special(b))
+            .unwrap_or(tail.len());
+        if let Some(text) = owned.as_mut() {
+            text.push_str(input.get(pos..pos + run).unwrap_or(""));
+        }
+        pos += run;
         let rest = input.get(pos..).unwrap_or("");
         let mut chars = rest.chars();
-        let Some(c) = chars.next() else {
-            return Scanned {
-                len: input.len(),
-                value,
-                terminated: false,
-                errors,
-            };
+        match chars.next() {
+            None => return finish(owned, pos, input.len(), false, errors),
+            Some('"') => return finish(owned, pos, pos + 1, true, errors),
+            Some('\\') => {}
+            // A line break.
+            Some(_) => return finish(owned, pos, pos, false, errors),
+        }
+        let value = owned.get_or_insert_with(|| {
+            let mut text = String::with_capacity(pos + 16);
+            text.push_str(input.get(1..pos).unwrap_or(""));
+            text
+        });
+        let escape = chars.next();
+        let simple = match escape {
+            Some('\\') => Some('\\'),
+            Some('"') => Some('"'),
+            Some('n') => Some('\n'),
+            Some('t') => Some('\t'),
+            _ => None,
         };
-        match c {
-            '"' => {
-                return Scanned {
-                    len: pos + 1,
-                    value,
-                    terminated: true,
-                    errors,
+        if let Some(decoded) = simple {
+            value.push(decoded);
+            pos += 2;
+            continue;
+        }
+        // Only an error needs this, and errors are rare: counting here keeps the
+        // common path free of per-character work.
+        let chars_before = || input.get(..pos).map_or(0, |s| s.chars().count());
+        match escape {
+            // A backslash just before a line break or the end: the string is
+            // unterminated; the next round reports it.
+            None | Some('\n' | '\r') => pos += 1,
+            Some('u') => {
+                let tail = rest.get(2..).unwrap_or("");
+                let (len, decoded) = match unicode_braces(tail) {
+                    Ok((after, hex)) => {
+                        let len = 2 + tail.len() - after.len();
+                        let decoded = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
+                        (len, decoded)
+                    }
+                    Err(_) => (2 + bad_unicode_tail(tail), None),
                 };
-            }
-            '\n' | '\r' => {
-                return Scanned {
-                    len: pos,
-                    value,
-                    terminated: false,
-                    errors,
-                };
-            }
-            '\\' => {
-                let escape = chars.next();
-                let simple = match escape {
-                    Some('\\') => Some('\\'),
-                    Some('"') => Some('"'),
-                    Some('n') => Some('\n'),
-                    Some('t') => Some('\t'),
-                    _ => None,
-                };
-                if let Some(decoded) = simple {
-                    value.push(decoded);
-                    pos += 2;
-                    chars_before += 2;
-                    continue;
+                let text = rest.get(..len).unwrap_or("");
+                match decoded {
+                    Some(decoded) => value.push(decoded),
+                    None => errors.push(StringError {
+                        start: pos,
+                        end: pos + len,
+                        chars_before: chars_before(),
+                        message: format!("invalid escape `{text}` in string"),
+                    }),
                 }
-                match escape {
-                    // A backslash just before a line break or the end: the string
-                    // is unterminated; the next round reports it.
-                    None | Some('\n' | '\r') => {
-                        pos += 1;
-                        chars_before += 1;
-                    }
-                    Some('u') => {
-                        let tail = rest.get(2..).unwrap_or("");
-                        let (len, decoded) = match unicode_braces(tail) {
-                            Ok((after, hex)) => {
-                                let len = 2 + tail.len() - after.len();
-                                let decoded =
-                                    u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
-                                (len, decoded)
-                            }
-                            Err(_) => (2 + bad_unicode_tail(tail), None),
-                        };
-                        let text = rest.get(..len).unwrap_or("");
-                        match decoded {
-                            Some(decoded) => value.push(decoded),
-                            None => errors.push(StringError {
-                                start: pos,
-                                end: pos + len,
-                                chars_before,
-                                message: format!("invalid escape `{text}` in string"),
-                            }),
-                        }
-                        pos += len;
-                        chars_before += text.chars().count();
-                    }
-                    Some(other) => {
-                        let len = 1 + other.len_utf8();
-                        errors.push(StringError {
-                            start: pos,
-                            end: pos + len,
-                            chars_before,
-                            message: format!(
-                                "invalid escape `\\{}` in string",
-                                other.escape_debug()
-                            ),
-                        });
-                        pos += len;
-                        chars_before += 2;
-                    }
-                }
+                pos += len;
             }
-            other => {
-                value.push(other);
-                pos += other.len_utf8();
-                chars_before += 1;
+            Some(other) => {
+                let len = 1 + other.len_utf8();
+                errors.push(StringError {
+                    start: pos,
+                    end: pos + len,
+                    chars_before: chars_before(),
+                    message: format!("invalid escape `\\{}` in string", other.escape_debug()),
+                });
+                pos += len;
             }
         }
     }
