@@ -134,11 +134,35 @@ impl PathPattern {
         &self.segments
     }
 
-    /// Does the normalized `path` (starting with `/`, no query) match?
-    ///
-    /// Walks the path's bytes once, segment by segment: a literal segment is compared
-    /// in place (no search for the next `/`), other segments find their end first.
+    /// Does the normalized `path` (starting with `/`, no query) match? (Evaluation
+    /// uses [`matches_with_segments`](Self::matches_with_segments).)
+    #[cfg(test)]
     pub(crate) fn matches(&self, path: &str) -> bool {
+        let segments = path.bytes().filter(|&b| b == b'/').count();
+        self.matches_with_segments(path, segments)
+    }
+
+    /// [`matches`](Self::matches), given the number of segments of `path` (its number
+    /// of `/`), which normalization already counted.
+    ///
+    /// A pattern without `**` matches only paths with as many segments as it has, and
+    /// one with `**` only paths with at least the segments before it: most patterns a
+    /// leaf checks fail on that compare, before looking at any byte. The rest walks the
+    /// path's bytes once, segment by segment: a literal segment is compared in place
+    /// (no search for the next `/`), other segments find their end first.
+    #[inline]
+    pub(crate) fn matches_with_segments(&self, path: &str, segments: usize) -> bool {
+        let wanted = self.segments.len();
+        let counts_fit = if self.segments.last() == Some(&Segment::Tail) {
+            segments + 1 >= wanted
+        } else {
+            segments == wanted
+        };
+        counts_fit && self.matches_bytes(path)
+    }
+
+    /// The byte walk of [`matches_with_segments`](Self::matches_with_segments).
+    fn matches_bytes(&self, path: &str) -> bool {
         let rest = path.strip_prefix('/').unwrap_or(path);
         // Where the next path segment starts in `rest`, or `None` once every segment
         // has been consumed (`/a/` has two segments, `a` and the empty one).
