@@ -161,7 +161,10 @@ impl PathPattern {
         counts_fit && self.matches_bytes(path)
     }
 
-    /// The byte walk of [`matches_with_segments`](Self::matches_with_segments).
+    /// The byte walk of [`matches_with_segments`](Self::matches_with_segments), once
+    /// the segment counts fit: then a pattern without `**` has exactly as many segments
+    /// as the path, so its last segment is the rest of the path, and a `*` there needs
+    /// no search for a `/`.
     fn matches_bytes(&self, path: &str) -> bool {
         let rest = path.strip_prefix('/').unwrap_or(path);
         // Where the next path segment starts in `rest`, or `None` once every segment
@@ -184,7 +187,8 @@ impl PathPattern {
             };
         }
         let bytes = rest.as_bytes();
-        for segment in self.segments.iter().skip(self.literal_segments) {
+        let last = self.segments.len().saturating_sub(1);
+        for (i, segment) in self.segments.iter().enumerate().skip(self.literal_segments) {
             let Some(start) = at else {
                 return *segment == Segment::Tail;
             };
@@ -197,6 +201,8 @@ impl PathPattern {
                     }
                     lit.len()
                 }
+                // The last segment of a pattern without `**`: the rest of the path.
+                Segment::One if i == last => return !tail.is_empty(),
                 Segment::One => {
                     let len = tail.iter().position(|&b| b == b'/').unwrap_or(tail.len());
                     if len == 0 {
