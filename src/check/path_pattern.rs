@@ -138,11 +138,38 @@ impl PathPattern {
         &self.segments
     }
 
-    /// Does the normalized `path` (starting with `/`, no query) match?
-    ///
-    /// Walks the path's bytes once, segment by segment: a literal segment is compared
-    /// in place (no search for the next `/`), other segments find their end first.
+    /// Does the normalized `path` (starting with `/`, no query) match? (Evaluation
+    /// uses [`matches_with_segments`](Self::matches_with_segments).)
+    #[cfg(test)]
     pub(crate) fn matches(&self, path: &str) -> bool {
+        let segments = path.bytes().filter(|&b| b == b'/').count();
+        self.matches_with_segments(path, segments)
+    }
+
+    /// [`matches`](Self::matches), given the number of segments of `path` (its number
+    /// of `/`), which normalization already counted.
+    ///
+    /// A pattern without `**` matches only paths with as many segments as it has, and
+    /// one with `**` only paths with at least the segments before it: most patterns a
+    /// leaf checks fail on that compare, before looking at any byte. The rest walks the
+    /// path's bytes once, segment by segment: a literal segment is compared in place
+    /// (no search for the next `/`), other segments find their end first.
+    #[inline]
+    pub(crate) fn matches_with_segments(&self, path: &str, segments: usize) -> bool {
+        let wanted = self.segments.len();
+        let counts_fit = if self.segments.last() == Some(&Segment::Tail) {
+            segments + 1 >= wanted
+        } else {
+            segments == wanted
+        };
+        counts_fit && self.matches_bytes(path)
+    }
+
+    /// The byte walk of [`matches_with_segments`](Self::matches_with_segments), once
+    /// the segment counts fit: then a pattern without `**` has exactly as many segments
+    /// as the path, so its last segment is the rest of the path, and a `*` there needs
+    /// no search for a `/`.
+    fn matches_bytes(&self, path: &str) -> bool {
         let rest = path.strip_prefix('/').unwrap_or(path);
         // Where the next path segment starts in `rest`, or `None` once every segment
         // has been consumed (`/a/` has two segments, `a` and the empty one).
@@ -164,7 +191,8 @@ impl PathPattern {
             };
         }
         let bytes = rest.as_bytes();
-        for segment in self.segments.iter().skip(self.literal_segments) {
+        let last = self.segments.len().saturating_sub(1);
+        for (i, segment) in self.segments.iter().enumerate().skip(self.literal_segments) {
             let Some(start) = at else {
                 return *segment == Segment::Tail;
             };
@@ -177,6 +205,8 @@ impl PathPattern {
                     }
                     lit.len()
                 }
+                // The last segment of a pattern without `**`: the rest of the path.
+                Segment::One if i == last => return !tail.is_empty(),
                 Segment::One => {
                     let len = tail.iter().position(|&b| b == b'/').unwrap_or(tail.len());
                     if len == 0 {

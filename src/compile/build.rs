@@ -25,7 +25,7 @@ use super::hash::FxHashMap;
 use super::index::{
     CidrIndex, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
 };
-use super::{LeafRule, Node, NodeId};
+use super::{Check, CheckTest, LeafRule, Node, NodeId};
 
 /// A leaf holds at most this many rules unless no attribute divides them.
 const LEAF_SIZE: usize = 4;
@@ -168,6 +168,25 @@ fn cost(cond: &Cond) -> u8 {
     }
 }
 
+/// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
+fn prepare(cond: &Cond, c: u32) -> Check {
+    let test = match &cond.test {
+        CondTest::Identity(globs) => match globs.as_slice() {
+            [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
+                CheckTest::IdentityDir(prefix.clone())
+            }
+            _ => CheckTest::Cond(c),
+        },
+        CondTest::Method(methods) => CheckTest::Method(methods.clone().into_boxed_slice()),
+        CondTest::Path(patterns) => CheckTest::Path(patterns.clone().into_boxed_slice()),
+        _ => CheckTest::Cond(c),
+    };
+    Check {
+        negated: cond.negated,
+        test,
+    }
+}
+
 /// A rule placed in a subtree, with the conditions that every request reaching the
 /// subtree satisfies: bit `c` for condition `c` (conditions past 64 are never
 /// marked), set when the rule sits under a key of that (plain, not negated) condition.
@@ -197,7 +216,7 @@ pub(crate) struct Builder<'p> {
     keys: Vec<Key<'p>>,
     pub(crate) nodes: Vec<Node>,
     /// The conditions each leaf entry checks, cheapest first (see [`LeafRule`]).
-    pub(crate) checks: Vec<u32>,
+    pub(crate) checks: Vec<Check>,
     placements: usize,
     budget: usize,
 }
@@ -254,21 +273,28 @@ impl<'p> Builder<'p> {
         let mut order: Vec<(u8, u32)> = Vec::new();
         for placed in rules {
             order.clear();
-            if let Some(rule) = self.policy.rules.get(placed.rule as usize) {
-                for (c, cond) in rule.conditions.iter().enumerate() {
-                    let proven = c < 64 && placed.proven & (1 << c) != 0;
-                    if !proven {
-                        order.push((cost(cond), u32::try_from(c).unwrap_or(u32::MAX)));
-                    }
+            let Some(rule) = self.policy.rules.get(placed.rule as usize) else {
+                continue;
+            };
+            for (c, cond) in rule.conditions.iter().enumerate() {
+                let proven = c < 64 && placed.proven & (1 << c) != 0;
+                if !proven {
+                    order.push((cost(cond), u32::try_from(c).unwrap_or(u32::MAX)));
                 }
             }
             // Stable: equal costs keep source order.
             order.sort_by_key(|&(cost, _)| cost);
             let start = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
-            self.checks.extend(order.iter().map(|&(_, c)| c));
+            for &(_, c) in &order {
+                if let Some(cond) = rule.conditions.get(c as usize) {
+                    self.checks.push(prepare(cond, c));
+                }
+            }
             let end = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
             entries.push(LeafRule {
                 rule: placed.rule,
+                kind: rule.kind,
+                audit_slot: u32::try_from(rule.audit_slot).unwrap_or(u32::MAX),
                 start,
                 end,
             });

@@ -30,6 +30,8 @@ pub(crate) mod hash;
 pub(crate) mod index;
 
 use crate::check::CheckedPolicy;
+use crate::check::path_pattern::PathPattern;
+use crate::syntax::RuleKind;
 
 use index::Index;
 
@@ -38,14 +40,44 @@ use index::Index;
 pub(crate) struct NodeId(pub(crate) u32);
 
 /// A rule in a leaf, with the conditions left to check: `checks[start..end]` of the
-/// tree, condition indexes of the rule, cheapest first. The conditions not listed are
-/// the ones every request reaching the leaf already satisfies (the splits above it
-/// looked them up: each index only leads to a child when that child's key matches).
+/// tree, cheapest first. The conditions not listed are the ones every request reaching
+/// the leaf already satisfies (the splits above it looked them up: each index only
+/// leads to a child when that child's key matches).
+///
+/// The rule's kind and audit slot are copied here, so that a leaf decides whether a
+/// rule could still change the outcome without loading the rule itself.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LeafRule {
     pub(crate) rule: u32,
+    pub(crate) kind: RuleKind,
+    /// For `audit` rules, the position among the audit rules.
+    pub(crate) audit_slot: u32,
     pub(crate) start: u32,
     pub(crate) end: u32,
+}
+
+/// A condition a leaf checks, prepared when the tree is built: the common shapes are
+/// held inline in the form their test reads, so that checking one is a direct compare
+/// rather than a walk from the rule through its condition list and the general test.
+#[derive(Debug)]
+pub(crate) struct Check {
+    /// The condition is `not ...`.
+    pub(crate) negated: bool,
+    pub(crate) test: CheckTest,
+}
+
+/// What a [`Check`] tests (before `not`).
+#[derive(Debug)]
+pub(crate) enum CheckTest {
+    /// `identity "prefix/*"` with one glob whose prefix ends in `/`: the identity's
+    /// directory (see [`Normalized`](crate::normalize::Normalized)) is the prefix.
+    IdentityDir(Box<str>),
+    /// The method is one of these.
+    Method(Box<[Box<str>]>),
+    /// The path matches one of these.
+    Path(Box<[PathPattern]>),
+    /// Any other condition: this condition of the entry's rule, tested as written.
+    Cond(u32),
 }
 
 /// A node of the tree.
@@ -67,8 +99,8 @@ pub(crate) enum Node {
 pub(crate) struct Tree {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
-    /// The condition lists of the leaves' rules (see [`LeafRule`]).
-    pub(crate) checks: Vec<u32>,
+    /// The conditions the leaves' rules check (see [`LeafRule`]).
+    pub(crate) checks: Vec<Check>,
 }
 
 impl Tree {

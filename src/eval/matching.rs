@@ -1,22 +1,51 @@
 //! Plain matching of a rule's conditions against a normalized request: what a leaf of
 //! the tree does with each rule that reaches it.
 
-use crate::check::path_pattern::bytes_eq;
-use crate::check::{Attribute, CheckedRule, Cond, CondTest, Keyed};
+use crate::check::path_pattern::{bytes_eq, starts_with};
+use crate::check::{Attribute, CheckedPolicy, Cond, CondTest, Keyed};
+use crate::compile::{Check, CheckTest};
 use crate::normalize::Normalized;
 
-/// Do the conditions of `rule` numbered in `which` all match? (A number that names no
-/// condition does not match: fail closed.)
-pub(crate) fn conditions_match(
-    rule: &CheckedRule,
-    which: &[u32],
+/// Do the prepared conditions `checks` of rule `rule` all match?
+pub(crate) fn checks_match(
+    policy: &CheckedPolicy,
+    rule: u32,
+    checks: &[Check],
     request: &Normalized<'_>,
 ) -> bool {
-    which.iter().all(|&c| {
-        rule.conditions
-            .get(c as usize)
-            .is_some_and(|cond| condition_matches(cond, request))
-    })
+    checks
+        .iter()
+        .all(|check| check_matches(policy, rule, check, request))
+}
+
+/// Does one prepared condition of rule `rule` match? (A condition number that names no
+/// condition does not match: fail closed.)
+///
+/// Not inlined into the loop of [`checks_match`], for the reason given at
+/// [`condition_matches`].
+#[inline(never)]
+fn check_matches(policy: &CheckedPolicy, rule: u32, check: &Check, r: &Normalized<'_>) -> bool {
+    let matched = match &check.test {
+        // `prefix/*`: the identity's last `/` must be the prefix's, so the lengths
+        // alone rule out most identities.
+        CheckTest::IdentityDir(prefix) => r.identity.is_some_and(|id| {
+            r.identity_dir == prefix.len() && starts_with(id.as_bytes(), prefix.as_bytes())
+        }),
+        CheckTest::Method(methods) => methods
+            .iter()
+            .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
+        CheckTest::Path(patterns) => patterns
+            .iter()
+            .any(|p| p.matches_with_segments(r.path, r.path_segments)),
+        CheckTest::Cond(c) => {
+            return policy
+                .rules
+                .get(rule as usize)
+                .and_then(|rule| rule.conditions.get(*c as usize))
+                .is_some_and(|cond| condition_matches(cond, r));
+        }
+    };
+    matched != check.negated
 }
 
 /// Does one condition match? A missing attribute makes the test false, and `not`
@@ -39,7 +68,9 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
         CondTest::Method(methods) => methods
             .iter()
             .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
-        CondTest::Path(patterns) => patterns.iter().any(|p| p.matches(r.path)),
+        CondTest::Path(patterns) => patterns
+            .iter()
+            .any(|p| p.matches_with_segments(r.path, r.path_segments)),
         CondTest::PathRegex(re) => re.is_match(r.path.as_bytes()),
         CondTest::Host(patterns) => r
             .host

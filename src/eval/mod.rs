@@ -5,7 +5,7 @@ pub(crate) mod decision;
 pub(crate) mod matching;
 
 use crate::check::CheckedPolicy;
-use crate::compile::{LeafRule, Node, NodeId, Tree};
+use crate::compile::{Check, LeafRule, Node, NodeId, Tree};
 use crate::normalize::{self, Normalized, Options, Scratch};
 use crate::request::Request;
 use crate::syntax::{Effect, RuleKind};
@@ -83,41 +83,36 @@ impl Tree {
     }
 }
 
-/// Checks the rule of `entry` unless it could not change the outcome.
+/// Checks the rule of `entry` unless it could not change the outcome: the entry
+/// carries the rule's kind and audit slot, so a rule that cannot is passed over without
+/// loading it.
+#[inline]
 fn check_rule(
     policy: &CheckedPolicy,
-    checks: &[u32],
+    checks: &[Check],
     entry: &LeafRule,
     r: &Normalized<'_>,
     found: &mut Found,
 ) {
     let i = entry.rule;
-    let Some(rule) = policy.rules.get(i as usize) else {
-        return;
+    let slot = entry.audit_slot as usize;
+    let wanted = match entry.kind {
+        RuleKind::Deny => found.deny.is_none_or(|d| i < d),
+        RuleKind::Allow => found.deny.is_none() && found.allow.is_none_or(|a| i < a),
+        RuleKind::Audit => !found.audits.contains(slot),
     };
+    if !wanted {
+        return;
+    }
     let conditions = checks
         .get(entry.start as usize..entry.end as usize)
         .unwrap_or_default();
-    match rule.kind {
-        RuleKind::Deny => {
-            if found.deny.is_none_or(|d| i < d) && matching::conditions_match(rule, conditions, r) {
-                found.deny = Some(i);
-            }
-        }
-        RuleKind::Allow => {
-            if found.deny.is_none()
-                && found.allow.is_none_or(|a| i < a)
-                && matching::conditions_match(rule, conditions, r)
-            {
-                found.allow = Some(i);
-            }
-        }
-        RuleKind::Audit => {
-            if !found.audits.contains(rule.audit_slot)
-                && matching::conditions_match(rule, conditions, r)
-            {
-                found.audits.insert(rule.audit_slot);
-            }
-        }
+    if !matching::checks_match(policy, i, conditions, r) {
+        return;
+    }
+    match entry.kind {
+        RuleKind::Deny => found.deny = Some(i),
+        RuleKind::Allow => found.allow = Some(i),
+        RuleKind::Audit => found.audits.insert(slot),
     }
 }

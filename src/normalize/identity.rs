@@ -87,9 +87,19 @@ fn check_spiffe(identity: &[u8]) -> Result<usize, InvalidRequest> {
     const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
     const SCHEME: usize = b"spiffe://".len();
     let rest = identity.strip_prefix(b"spiffe://").ok_or(BAD)?;
-    // Trust domain: lower-case segment bytes up to the first `/`.
+    // Trust domain: lower-case segment bytes up to the first `/`. Whole words of
+    // them are passed over first, their classes folded without a branch per byte
+    // (`LOWER` is the only class with bit 0 set); the byte loop finds where the
+    // domain ends, or the byte that makes it invalid.
+    let mut skip = 0;
+    for chunk in rest.chunks_exact(8) {
+        if chunk.iter().fold(LOWER, |all, &b| all & spiffe_class(b)) != LOWER {
+            break;
+        }
+        skip += 8;
+    }
     let mut domain_len = rest.len();
-    for (i, &b) in rest.iter().enumerate() {
+    for (i, &b) in rest.iter().enumerate().skip(skip) {
         if spiffe_class(b) != LOWER {
             if b == b'/' {
                 domain_len = i;

@@ -421,6 +421,8 @@ pub(crate) struct Normalized<'a> {
     pub(crate) method: &'a str,
     /// The normalized path, without query.
     pub(crate) path: &'a str,
+    /// How many segments `path` has: its number of `/` (`/` has one, the empty one).
+    pub(crate) path_segments: usize,
     pub(crate) identity: Option<&'a str>,
     /// How many bytes of the identity come before its last segment: up to and
     /// including its last `/` (0 without one, or without an identity).
@@ -502,7 +504,7 @@ pub(crate) fn normalize<'a>(
         host: host_buf,
         host_heap,
     } = scratch;
-    let path = path::normalize_path(request.path, options, path_buffers)?;
+    let (path, path_segments) = path::normalize_path_counted(request.path, options, path_buffers)?;
     let host = match request.host {
         Some(host) => Some(host::normalize_host(
             host,
@@ -522,6 +524,7 @@ pub(crate) fn normalize<'a>(
     Ok(Normalized {
         method: request.method,
         path,
+        path_segments,
         identity: request.identity,
         identity_dir,
         host,

@@ -260,8 +260,9 @@ fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
 
 /// What the fast scan found.
 enum Scan {
-    /// The path needs no change; it ends here (where the query or fragment starts).
-    Unchanged(usize),
+    /// The path needs no change; it ends at `end` (where the query or fragment starts)
+    /// and has `segments` segments (as many as it has `/`).
+    Unchanged { end: usize, segments: usize },
     /// The full pass must run, but the bytes before this point (whole segments, each
     /// with its `/`) come out as they are: it can start here.
     ChangedFrom(usize),
@@ -274,6 +275,11 @@ fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     // bytes[0] == b'/' has been checked.
     let mut seg_start = 1;
     let mut end = bytes.len();
+    // The scan sees every `/` anyway: counting them here spares path patterns a
+    // search for `/` (see [`PathPattern::matches_with_segments`]).
+    //
+    // [`PathPattern::matches_with_segments`]: crate::check::path_pattern::PathPattern::matches_with_segments
+    let mut segments = 1;
     for (i, &b) in bytes.iter().enumerate().skip(1) {
         let c = class(b);
         // The common case first, with one compare: `PLAIN` and `DOT` are 0 and 1.
@@ -286,6 +292,7 @@ fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
                     return Scan::ChangedFrom(seg_start);
                 }
                 seg_start = i + 1;
+                segments += 1;
             }
             END => {
                 end = i;
@@ -297,7 +304,7 @@ fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     if is_dot_segment(bytes.get(seg_start..end)) {
         return Scan::ChangedFrom(seg_start);
     }
-    Scan::Unchanged(end)
+    Scan::Unchanged { end, segments }
 }
 
 fn is_dot_segment(segment: Option<&[u8]>) -> bool {
@@ -313,6 +320,16 @@ pub(crate) fn normalize_path<'a>(
     options: &Options,
     buffers: &'a mut PathBuffers,
 ) -> Result<&'a str, InvalidRequest> {
+    normalize_path_counted(target, options, buffers).map(|(path, _)| path)
+}
+
+/// [`normalize_path`], with the number of segments of the normalized path (its
+/// number of `/`).
+pub(crate) fn normalize_path_counted<'a>(
+    target: &'a str,
+    options: &Options,
+    buffers: &'a mut PathBuffers,
+) -> Result<(&'a str, usize), InvalidRequest> {
     let bytes = target.as_bytes();
     if bytes.len() > options.limits.max_path_len {
         return Err(InvalidRequest::PathTooLong);
@@ -322,12 +339,12 @@ pub(crate) fn normalize_path<'a>(
         return Err(InvalidRequest::PathNotAbsolute);
     }
     let start = match scan_unchanged(bytes, options.merge_slashes) {
-        Scan::Unchanged(end) => {
+        Scan::Unchanged { end, segments } => {
             let (path, rest) = target
                 .split_at_checked(end)
                 .ok_or(InvalidRequest::PathTooLong)?;
             check_rest(rest.as_bytes())?;
-            return Ok(path);
+            return Ok((path, segments));
         }
         Scan::ChangedFrom(start) => start,
     };
@@ -350,7 +367,10 @@ pub(crate) fn normalize_path<'a>(
     let Out { buf, len, .. } = out;
     let buf: &'a [u8] = buf;
     let written = buf.get(..len).ok_or(InvalidRequest::PathTooLong)?;
-    std::str::from_utf8(written).map_err(|_| InvalidRequest::InvalidPathCharacter)
+    let path = std::str::from_utf8(written).map_err(|_| InvalidRequest::InvalidPathCharacter)?;
+    // A rewritten path is rare enough to count its segments again.
+    let segments = written.iter().filter(|&&b| b == b'/').count();
+    Ok((path, segments))
 }
 
 /// What one step of the scan produced.

@@ -1128,6 +1128,14 @@ proptest! {
     }
 
     #[test]
+    fn counts_the_segments_of_the_normalized_path(p in byteish_path(), o in any_options()) {
+        let mut buf = PathBuffers::default();
+        if let Ok((normalized, segments)) = path::normalize_path_counted(&p, &o, &mut buf) {
+            prop_assert_eq!(segments, normalized.matches('/').count(), "{:?}", p);
+        }
+    }
+
+    #[test]
     fn never_panics_on_any_text(p in "\\PC{0,40}", o in any_options()) {
         let _ = path(&p, &o);
         let _ = path(&format!("/{p}"), &o);

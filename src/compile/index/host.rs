@@ -5,9 +5,12 @@ use crate::check::host_pattern::{HostPattern, suffix_matches};
 use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 
+use super::table::StrTable;
+
 #[derive(Debug, Default)]
 pub(crate) struct HostIndex {
-    exact: FxHashMap<Box<str>, NodeId>,
+    /// Exact names: looked up for every request that reaches the split.
+    exact: StrTable,
     /// Keyed by the suffix with its leading dot (`.example`).
     suffix: FxHashMap<Box<str>, NodeId>,
     any: Option<NodeId>,
@@ -17,7 +20,7 @@ impl HostIndex {
     pub(crate) fn insert(&mut self, pattern: &HostPattern, child: NodeId) {
         match pattern {
             HostPattern::Exact(name) => {
-                self.exact.insert(name.clone(), child);
+                self.exact.insert(name, child);
             }
             HostPattern::Suffix(suffix) => {
                 self.suffix.insert(suffix.clone(), child);
@@ -27,7 +30,7 @@ impl HostIndex {
     }
 
     pub(crate) fn for_each(&self, host: &str, f: &mut impl FnMut(NodeId)) {
-        if let Some(&child) = self.exact.get(host) {
+        if let Some(child) = self.exact.get(host) {
             f(child);
         }
         if !self.suffix.is_empty() {

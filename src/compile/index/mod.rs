@@ -8,6 +8,7 @@ mod keyed;
 mod method;
 mod path;
 mod port;
+mod table;
 
 pub(crate) use cidr::CidrIndex;
 pub(crate) use host::HostIndex;
