@@ -120,6 +120,29 @@ fn each_error_of_section_8() {
             "too large",
         ),
         ("allow \"r\" { method \"get\" }", 1, 20, "not upper case"),
+        // A `let` no rule uses is still checked for undefined names and cycles.
+        ("let a = [zzz]", 1, 10, "undefined name `zzz`"),
+        ("let a = [a]", 1, 10, "`a` is defined in terms of itself"),
+        (
+            "let a = b\nlet b = a",
+            2,
+            9,
+            "`a` is defined in terms of itself",
+        ),
+        // A method string held by a `let` is checked where it is used as a method (a
+        // string's meaning depends on its subject), and reported at the value.
+        (
+            "let m = [\"get\"]\nallow \"r\" { method in m }",
+            1,
+            10,
+            "not upper case",
+        ),
+        (
+            "let m = [\"GE T\", \"PUT\"]\nallow \"r\" { method in m }\nallow \"s\" { method in m }",
+            1,
+            10,
+            "invalid method",
+        ),
         ("allow \"r\" { method \"GE T\" }", 1, 20, "invalid method"),
         ("allow \"r\" { method get }", 1, 20, "did you mean `GET`?"),
         (

@@ -287,8 +287,10 @@ fn typed_values<'a>(
             }
             continue;
         }
-        // Scalars from a `let` were validated where they are written.
-        let from_let = item.via.is_some();
+        // Addresses, ports, ranges and bare methods from a `let` were validated where
+        // they are written (`check_let_values`); a string's meaning depends on where
+        // it is used, so a string from a `let` is validated here, for this subject.
+        let from_let = item.via.is_some() && !matches!(kind, ValueKind::String(_));
         let result: Result<(), String> = match kind {
             ValueKind::String(s) if *subject == Subject::Method => {
                 values::method(s).map(|()| methods.push(s.as_str().into()))

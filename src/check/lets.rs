@@ -1,6 +1,7 @@
 //! `let` bindings: one scope across all sources, order-free, cycles rejected.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use crate::span::Span;
 use crate::suggest::did_you_mean;
@@ -27,6 +28,8 @@ pub(crate) struct Spliced<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Lets<'a> {
     by_name: HashMap<&'a str, (usize, &'a Let)>,
+    /// The names a splice has gone through so far (see [`Lets::check_unreached`]).
+    reached: RefCell<HashSet<&'a str>>,
 }
 
 impl<'a> Lets<'a> {
@@ -50,7 +53,27 @@ impl<'a> Lets<'a> {
                 }
             }
         }
-        Lets { by_name }
+        Lets {
+            by_name,
+            reached: RefCell::default(),
+        }
+    }
+
+    /// Splices every binding that no rule reached, so that an undefined name or a
+    /// cycle is an error even in a `let` nothing uses (errors inside a binding that
+    /// was reached have already been reported). In source order, for stable output.
+    pub(crate) fn check_unreached(&self, report: &mut Reporter<'_>) {
+        let mut bindings: Vec<(usize, &'a Let)> = self.by_name.values().copied().collect();
+        bindings.sort_by_key(|(source, binding)| (*source, binding.name.span.start));
+        let mut out = Vec::new();
+        for (source, binding) in bindings {
+            let name = binding.name.name.as_str();
+            if self.reached.borrow().contains(name) {
+                continue;
+            }
+            out.clear();
+            self.splice_name(source, name, binding.name.span, &mut out, report);
+        }
     }
 
     /// The names bound, for hints.
@@ -139,6 +162,7 @@ impl<'a> Lets<'a> {
             report.error(source, span, format!("undefined name `{name}`{hint}"));
             return false;
         };
+        self.reached.borrow_mut().insert(name);
         if stack.contains(&name) {
             report.error(
                 source,

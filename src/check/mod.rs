@@ -200,13 +200,21 @@ pub(crate) fn check(
             if !rule_names.insert(name) {
                 report.error(i, rule.name.span, format!("duplicate rule name `{name}`"));
             }
-            let conditions = rule
-                .conditions
-                .iter()
-                .filter_map(|c| {
-                    conditions::check_condition(i, c, &lets, &mut memo, &mut spliced, &mut report)
-                })
-                .collect();
+            let mut conditions = Vec::with_capacity(rule.conditions.len());
+            for c in &rule.conditions {
+                let reported = report.diagnostics.len();
+                match conditions::check_condition(i, c, &lets, &mut memo, &mut spliced, &mut report)
+                {
+                    Some(cond) => conditions.push(cond),
+                    // A condition left out would widen its rule: it must never be left
+                    // out silently. Every failing check reports its own error; this is
+                    // the net under that (fail closed).
+                    None if report.diagnostics.len() == reported => {
+                        report.error(i, c.span, "invalid condition");
+                    }
+                    None => {}
+                }
+            }
             let audit_slot = audit_names.len();
             if rule.kind == RuleKind::Audit {
                 audit_names.push(name.into());
@@ -219,6 +227,8 @@ pub(crate) fn check(
             });
         }
     }
+
+    lets.check_unreached(&mut report);
 
     let tests = expectations::check_tests(sources, &mut report);
 
