@@ -87,6 +87,12 @@ fn each_error_of_section_8() {
         ("allow \"r\" { source 2001:db8::1/32 }", 1, 20, "host bits"),
         ("allow \"r\" { source 010.0.0.1 }", 1, 20, "leading zero"),
         ("allow \"r\" { source 10.0.0.0/33 }", 1, 20, "prefix length"),
+        (
+            "allow \"r\" { source 10.0.0.0/08 }",
+            1,
+            20,
+            "has a leading zero; did you mean `/8`?",
+        ),
         ("allow \"r\" { port 65536 }", 1, 18, "above 65535"),
         ("allow \"r\" { port 90..80 }", 1, 18, "starts after it ends"),
         ("allow \"r\" { port 80..65536 }", 1, 18, "above 65535"),

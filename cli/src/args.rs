@@ -42,8 +42,8 @@ Options:
       --semicolon MODE            ; in paths: reject (default), keep, strip
       --no-merge-slashes          keep runs of / instead of merging them
       --strict-escapes            also refuse %25, %3B, %3F, %23, escaped controls
-                                  and escaped non-ASCII bytes (for backends that
-                                  decode twice or fold Unicode)
+                                  and space, and escaped non-ASCII bytes (for
+                                  backends that decode twice, trim or fold Unicode)
       --underscores-in-headers    accept header names with _ (refused by default:
                                   CGI-style backends read x_env as x-env)
   -h, --help                      print this help

@@ -29,6 +29,11 @@ pub(crate) fn parse_net(text: &str) -> Result<IpNet, String> {
                 && !(p.len() > 1 && p.starts_with('0'));
             match p.parse::<u8>() {
                 Ok(n) if ok && n <= max => n,
+                Ok(n) if n <= max && p.starts_with('0') => {
+                    return Err(format!(
+                        "prefix length `/{p}` in `{text}` has a leading zero; did you mean `/{n}`?"
+                    ));
+                }
                 _ => {
                     return Err(format!(
                         "invalid prefix length `/{p}` in `{text}` (0 to {max})"

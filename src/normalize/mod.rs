@@ -67,6 +67,13 @@
 //! - [`Options::merge_slashes`] (default on) makes `//admin` match `/admin` rules, as
 //!   most backends serve it (CVE-2019-9901); turn it off only for a backend that
 //!   really distinguishes empty segments.
+//! - [`Options::strict_escapes`] (default off, as the spec keeps these escapes as
+//!   text) refuses `%25`, `%3B`, `%3F`, `%23`, escaped controls and space, and escaped
+//!   non-ASCII bytes: in front of a backend that decodes twice (`%252e` → `.`), trims
+//!   (`admin%20`) or folds Unicode (`%EF%BC%8F`, a full-width `/`), they are other
+//!   paths than the ones matched.
+//! - [`Options::underscores_in_headers`] (default off) accepts header names with `_`;
+//!   off, they are invalid, because CGI-style backends read `x_env` as `x-env`.
 //!
 //! # Other attributes
 //!
@@ -83,7 +90,7 @@
 //! - Headers: at most [`RequestLimits::max_headers`] lines and
 //!   [`RequestLimits::max_header_bytes`] bytes; names are RFC 9110 tokens without `_`
 //!   (unless [`Options::underscores_in_headers`]); values may not contain NUL, CR or
-//!   LF (spec §6) nor, failing closed, any other control character but tab, nor start
+//!   LF (spec §6) nor, failing closed, any other ASCII control character but tab, nor start
 //!   or end with a space or tab.
 //! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
 
@@ -219,8 +226,9 @@ impl Default for RequestLimits {
     }
 }
 
-/// The normalization options of spec §6. The defaults are the strictest: reject
-/// encoded slashes, backslashes and `;`, and merge runs of `/`.
+/// The normalization options of spec §6. The defaults are the strictest reading of
+/// the spec: reject encoded slashes, backslashes and `;`, merge runs of `/`, refuse
+/// header names with `_`; [`Options::strict_escapes`] is stricter still, and off.
 ///
 /// ```
 /// use portcullis::normalize::Options;

@@ -52,7 +52,10 @@ pub fn run(policies: &[String], requests: Option<&str>, options: Options) -> u8 
         Err(Failure::Input(e)) => {
             // Flush what was decided before the read failed.
             let _ = out.flush();
-            error(format_args!("cannot read requests: {e}"));
+            match requests {
+                Some(path) if path != "-" => error(format_args!("cannot read `{path}`: {e}")),
+                _ => error(format_args!("cannot read requests: {e}")),
+            }
             return 2;
         }
     }
