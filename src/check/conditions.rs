@@ -329,7 +329,7 @@ fn typed_values<'a>(
                     }
                 }
             }
-            CondTest::Path(patterns)
+            CondTest::Path(patterns.into())
         }
         Subject::Host => {
             let mut patterns = Vec::with_capacity(strings.len());
@@ -344,7 +344,7 @@ fn typed_values<'a>(
             }
             CondTest::Host(patterns)
         }
-        Subject::Method => CondTest::Method(methods),
+        Subject::Method => CondTest::Method(methods.into()),
         Subject::Port => CondTest::Port(ports),
         Subject::Source => CondTest::Source(nets),
         Subject::Header(key) => CondTest::Header {

@@ -17,6 +17,7 @@ mod values;
 
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -85,8 +86,10 @@ pub(crate) enum Attribute {
 pub(crate) enum CondTest {
     Identity(Vec<IdentityGlob>),
     IdentityRegex(::regex::bytes::Regex),
-    Method(Vec<Box<str>>),
-    Path(Vec<PathPattern>),
+    /// Shared with the leaves that check it (see [`CheckTest`](crate::compile::CheckTest)).
+    Method(Arc<[Box<str>]>),
+    /// Shared as [`Method`](Self::Method) is.
+    Path(Arc<[PathPattern]>),
     PathRegex(::regex::bytes::Regex),
     Host(Vec<HostPattern>),
     HostRegex(::regex::bytes::Regex),

@@ -13,6 +13,7 @@
 
 use std::hash::Hash;
 use std::ops::Range;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -173,12 +174,12 @@ fn prepare(cond: &Cond, c: u32) -> Check {
     let test = match &cond.test {
         CondTest::Identity(globs) => match globs.as_slice() {
             [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
-                CheckTest::IdentityDir(prefix.clone())
+                CheckTest::IdentityDir(Arc::clone(prefix))
             }
             _ => CheckTest::Cond(c),
         },
-        CondTest::Method(methods) => CheckTest::Method(methods.clone().into_boxed_slice()),
-        CondTest::Path(patterns) => CheckTest::Path(patterns.clone().into_boxed_slice()),
+        CondTest::Method(methods) => CheckTest::Method(Arc::clone(methods)),
+        CondTest::Path(patterns) => CheckTest::Path(Arc::clone(patterns)),
         _ => CheckTest::Cond(c),
     };
     Check {

@@ -25,6 +25,8 @@
 //! identity's slashes), not with the number of rules. How the splits are chosen is in
 //! [`build`].
 
+use std::sync::Arc;
+
 mod build;
 pub(crate) mod hash;
 pub(crate) mod index;
@@ -66,16 +68,17 @@ pub(crate) struct Check {
     pub(crate) test: CheckTest,
 }
 
-/// What a [`Check`] tests (before `not`).
+/// What a [`Check`] tests (before `not`). The values are shared with the condition
+/// they come from ([`Arc`]): a rule sits in several leaves, and each holds its checks.
 #[derive(Debug)]
 pub(crate) enum CheckTest {
     /// `identity "prefix/*"` with one glob whose prefix ends in `/`: the identity's
     /// directory (see [`Normalized`](crate::normalize::Normalized)) is the prefix.
-    IdentityDir(Box<str>),
+    IdentityDir(Arc<str>),
     /// The method is one of these.
-    Method(Box<[Box<str>]>),
+    Method(Arc<[Box<str>]>),
     /// The path matches one of these.
-    Path(Box<[PathPattern]>),
+    Path(Arc<[PathPattern]>),
     /// Any other condition: this condition of the entry's rule, tested as written.
     Cond(u32),
 }

@@ -1,6 +1,8 @@
 //! Host matcher: exact names, `*.suffix` wildcards looked up by each label suffix of
 //! the host, and `*`.
 
+use std::sync::Arc;
+
 use crate::check::host_pattern::{HostPattern, suffix_matches};
 use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
@@ -12,7 +14,7 @@ pub(crate) struct HostIndex {
     /// Exact names: looked up for every request that reaches the split.
     exact: StrTable,
     /// Keyed by the suffix with its leading dot (`.example`).
-    suffix: FxHashMap<Box<str>, NodeId>,
+    suffix: FxHashMap<Arc<str>, NodeId>,
     any: Option<NodeId>,
 }
 
@@ -23,7 +25,7 @@ impl HostIndex {
                 self.exact.insert(name, child);
             }
             HostPattern::Suffix(suffix) => {
-                self.suffix.insert(suffix.clone(), child);
+                self.suffix.insert(Arc::clone(suffix), child);
             }
             HostPattern::Any => self.any = Some(child),
         }
