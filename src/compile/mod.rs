@@ -113,7 +113,7 @@ impl Tree {
             .map(|rule| build::Placed { rule, proven: 0 })
             .collect();
         let mut builder = build::Builder::new(policy);
-        let root = builder.build(&all, &[]);
+        let root = builder.build(&all);
         Tree {
             nodes: builder.nodes,
             root,
