@@ -184,6 +184,7 @@ pub(crate) fn check(
     rule_names.reserve(total.min(limits.max_rules));
     let mut memo = memo::Memo::default();
     let mut spliced = Vec::new();
+    let mut strings = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         for rule in &source.file.rules {
             let name = rule.name.value.as_str();
@@ -207,7 +208,15 @@ pub(crate) fn check(
                 .conditions
                 .iter()
                 .filter_map(|c| {
-                    conditions::check_condition(i, c, &lets, &mut memo, &mut spliced, &mut report)
+                    conditions::check_condition(
+                        i,
+                        c,
+                        &lets,
+                        &mut memo,
+                        &mut spliced,
+                        &mut strings,
+                        &mut report,
+                    )
                 })
                 .collect();
             let audit_slot = audit_names.len();
