@@ -13,7 +13,6 @@
 
 use std::hash::Hash;
 use std::ops::Range;
-use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -174,12 +173,12 @@ fn prepare(cond: &Cond, c: u32) -> Check {
     let test = match &cond.test {
         CondTest::Identity(globs) => match globs.as_slice() {
             [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
-                CheckTest::IdentityDir(Arc::clone(prefix))
+                CheckTest::IdentityDir((**prefix).into())
             }
             _ => CheckTest::Cond(c),
         },
-        CondTest::Method(methods) => CheckTest::Method(Arc::clone(methods)),
-        CondTest::Path(patterns) => CheckTest::Path(Arc::clone(patterns)),
+        CondTest::Method(methods) => CheckTest::Method(methods.iter().cloned().collect()),
+        CondTest::Path(patterns) => CheckTest::Path(patterns.iter().cloned().collect()),
         _ => CheckTest::Cond(c),
     };
     Check {

@@ -25,8 +25,6 @@
 //! identity's slashes), not with the number of rules. How the splits are chosen is in
 //! [`build`].
 
-use std::sync::Arc;
-
 mod build;
 pub(crate) mod hash;
 pub(crate) mod index;
@@ -68,17 +66,18 @@ pub(crate) struct Check {
     pub(crate) test: CheckTest,
 }
 
-/// What a [`Check`] tests (before `not`). The values are shared with the condition
-/// they come from ([`Arc`]): a rule sits in several leaves, and each holds its checks.
+/// What a [`Check`] tests (before `not`). The lists are copied into each leaf (a
+/// rule sits in several) rather than shared: a leaf reads them in place, one pointer
+/// away, and the copy is cheap since the patterns themselves are shared.
 #[derive(Debug)]
 pub(crate) enum CheckTest {
     /// `identity "prefix/*"` with one glob whose prefix ends in `/`: the identity's
     /// directory (see [`Normalized`](crate::normalize::Normalized)) is the prefix.
-    IdentityDir(Arc<str>),
+    IdentityDir(Box<str>),
     /// The method is one of these.
-    Method(Arc<[Box<str>]>),
+    Method(Box<[Box<str>]>),
     /// The path matches one of these.
-    Path(Arc<[PathPattern]>),
+    Path(Box<[PathPattern]>),
     /// Any other condition: this condition of the entry's rule, tested as written.
     Cond(u32),
 }

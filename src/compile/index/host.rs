@@ -1,8 +1,6 @@
 //! Host matcher: exact names, `*.suffix` wildcards looked up by each label suffix of
 //! the host, and `*`.
 
-use std::sync::Arc;
-
 use crate::check::host_pattern::{HostPattern, suffix_matches};
 use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
@@ -14,7 +12,7 @@ pub(crate) struct HostIndex {
     /// Exact names: looked up for every request that reaches the split.
     exact: StrTable,
     /// Keyed by the suffix with its leading dot (`.example`).
-    suffix: FxHashMap<Arc<str>, NodeId>,
+    suffix: FxHashMap<Box<str>, NodeId>,
     any: Option<NodeId>,
 }
 
@@ -25,7 +23,7 @@ impl HostIndex {
                 self.exact.insert(name, child);
             }
             HostPattern::Suffix(suffix) => {
-                self.suffix.insert(Arc::clone(suffix), child);
+                self.suffix.insert((**suffix).into(), child);
             }
             HostPattern::Any => self.any = Some(child),
         }

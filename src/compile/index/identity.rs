@@ -1,8 +1,6 @@
 //! Identity matcher: an exact map, a map of `prefix/*` globs keyed by the prefix, and a
 //! short list of the remaining globs.
 
-use std::sync::Arc;
-
 use crate::check::identity_glob::IdentityGlob;
 use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
@@ -10,10 +8,10 @@ use crate::compile::hash::FxHashMap;
 #[derive(Debug, Default)]
 pub(crate) struct IdentityIndex {
     /// Globs without `*`.
-    pub(crate) exact: FxHashMap<Arc<str>, NodeId>,
+    pub(crate) exact: FxHashMap<Box<str>, NodeId>,
     /// `prefix*` where the prefix is empty or ends with `/`: the identity matches when
     /// everything up to its last `/` equals the prefix.
-    pub(crate) last_segment: FxHashMap<Arc<str>, NodeId>,
+    pub(crate) last_segment: FxHashMap<Box<str>, NodeId>,
     /// Every other glob.
     pub(crate) others: Vec<(IdentityGlob, NodeId)>,
 }
@@ -22,10 +20,10 @@ impl IdentityIndex {
     pub(crate) fn insert(&mut self, glob: &IdentityGlob, child: NodeId) {
         match glob {
             IdentityGlob::Exact(s) => {
-                self.exact.insert(Arc::clone(s), child);
+                self.exact.insert((**s).into(), child);
             }
             IdentityGlob::PrefixOneSegment(p) if p.is_empty() || p.ends_with('/') => {
-                self.last_segment.insert(Arc::clone(p), child);
+                self.last_segment.insert((**p).into(), child);
             }
             other => self.others.push((other.clone(), child)),
         }
