@@ -90,7 +90,8 @@ fn kind_text(kind: &ValueKind) -> String {
 }
 
 /// Checks one condition of a rule written in `source`. `None` when it has errors
-/// (they are reported). `spliced` is scratch space, reused from one condition to the
+/// (they are reported). `spliced` and `strings` are scratch space, reused from one
+/// condition to the
 /// next.
 pub(crate) fn check_condition<'a>(
     source: usize,
@@ -98,6 +99,7 @@ pub(crate) fn check_condition<'a>(
     lets: &Lets<'a>,
     memo: &mut Memo<'a>,
     spliced: &mut Vec<Spliced<'a>>,
+    strings: &mut Vec<Pending<'a>>,
     report: &mut Reporter<'_>,
 ) -> Option<Cond> {
     let subject = &condition.subject;
@@ -196,7 +198,7 @@ pub(crate) fn check_condition<'a>(
                 );
                 return None;
             }
-            let typed = typed_values(source, subject, spliced, memo, report)?;
+            let typed = typed_values(source, subject, spliced, strings, memo, report)?;
             if !ok {
                 return None;
             }
@@ -222,17 +224,23 @@ fn header_name(
     Some(name.to_ascii_lowercase().into())
 }
 
+/// A string value waiting to be checked as a pattern: its text, and where it is
+/// written (source index and span), for errors.
+pub(crate) type Pending<'a> = (&'a str, usize, Span);
+
 /// Types spliced values for `subject`, reporting wrong kinds and invalid values.
+/// `strings` is scratch space.
 fn typed_values<'a>(
     source: usize,
     subject: &Subject,
     spliced: &[Spliced<'a>],
+    strings: &mut Vec<Pending<'a>>,
     memo: &mut Memo<'a>,
     report: &mut Reporter<'_>,
 ) -> Option<CondTest> {
     let mut ok = true;
     let mut blamed: Vec<Span> = Vec::new();
-    let mut strings: Vec<(&'a str, &Spliced<'a>)> = Vec::with_capacity(spliced.len());
+    strings.clear();
     let mut methods: Vec<Box<str>> = Vec::new();
     let mut ports = Vec::new();
     let mut nets = Vec::new();
@@ -296,7 +304,7 @@ fn typed_values<'a>(
                 values::method(s).map(|()| methods.push(s.as_str().into()))
             }
             ValueKind::String(s) => {
-                strings.push((s.as_str(), item));
+                strings.push((s.as_str(), item.source, item.value.span));
                 Ok(())
             }
             ValueKind::Method { method } => {
@@ -318,44 +326,44 @@ fn typed_values<'a>(
     }
     let test = match subject {
         Subject::Identity => {
-            CondTest::Identity(strings.iter().map(|(s, _)| memo.identity(s)).collect())
+            CondTest::Identity(strings.iter().map(|&(s, ..)| memo.identity(s)).collect())
         }
         Subject::Path => {
             let mut patterns = Vec::with_capacity(strings.len());
-            for (s, item) in &strings {
+            for &(s, at, span) in strings.iter() {
                 match memo.path(s) {
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;
-                        report.error(item.source, item.value.span, message);
+                        report.error(at, span, message);
                     }
                 }
             }
-            CondTest::Path(patterns)
+            CondTest::Path(patterns.into())
         }
         Subject::Host => {
             let mut patterns = Vec::with_capacity(strings.len());
-            for (s, item) in &strings {
+            for &(s, at, span) in strings.iter() {
                 match memo.host(s) {
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;
-                        report.error(item.source, item.value.span, message);
+                        report.error(at, span, message);
                     }
                 }
             }
             CondTest::Host(patterns)
         }
-        Subject::Method => CondTest::Method(methods),
+        Subject::Method => CondTest::Method(methods.into()),
         Subject::Port => CondTest::Port(ports),
         Subject::Source => CondTest::Source(nets),
         Subject::Header(key) => CondTest::Header {
             name: header_name(source, &key.value, key.span, report)?,
-            test: Keyed::Values(strings.iter().map(|(s, _)| s.as_bytes().into()).collect()),
+            test: Keyed::Values(strings.iter().map(|(s, ..)| s.as_bytes().into()).collect()),
         },
         Subject::Attr(key) => CondTest::Attr {
             name: key.value.as_str().into(),
-            test: Keyed::Values(strings.iter().map(|(s, _)| s.as_bytes().into()).collect()),
+            test: Keyed::Values(strings.iter().map(|(s, ..)| s.as_bytes().into()).collect()),
         },
     };
     ok.then_some(test)

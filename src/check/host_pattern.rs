@@ -1,19 +1,22 @@
 //! Host patterns: `name.example` exact, `*.example` one or more labels before
 //! `.example`, `*` any host; compared in ASCII lower case.
 
+use std::sync::Arc;
+
 use crate::normalize::normalize_host;
 
-/// A checked host pattern.
+/// A checked host pattern. The name is shared ([`Arc`]): copies of a repeated
+/// pattern, and the index keys made from it, cost a reference count.
 ///
 /// INVARIANT: names are lower case and in normalized form; a `Suffix` starts with `.`
 /// and has at least one character after it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum HostPattern {
     /// The host must equal this.
-    Exact(Box<str>),
+    Exact(Arc<str>),
     /// `*.example`: stored as `.example`; the host must end with it after at least one
     /// non-empty label.
-    Suffix(Box<str>),
+    Suffix(Arc<str>),
     /// `*`: any host (the request must have one).
     Any,
 }

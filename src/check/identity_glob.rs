@@ -1,22 +1,28 @@
 //! Identity globs: `*` is any run of characters without `/`, `**` any run at all; the
 //! rest is literal and case-sensitive, matched against the whole identity.
 
+use std::sync::Arc;
+
 use regex::bytes::Regex;
 
 use super::path_pattern::{bytes_eq, starts_with};
 
 /// A checked identity glob, classified so the common shapes need no regex.
+///
+/// Texts and the regex are shared ([`Arc`]): a policy repeats its globs, and a copy
+/// costs a reference count (copying a [`Regex`] would give the copy its own cache
+/// pool).
 #[derive(Clone, Debug)]
 pub(crate) enum IdentityGlob {
     /// No `*`: the identity must equal it.
-    Exact(Box<str>),
+    Exact(Arc<str>),
     /// `prefix*` with no other `*`: the identity starts with the prefix and the rest
     /// has no `/`.
-    PrefixOneSegment(Box<str>),
+    PrefixOneSegment(Arc<str>),
     /// `prefix**` with no other `*`: the identity starts with the prefix.
-    PrefixAny(Box<str>),
+    PrefixAny(Arc<str>),
     /// Anything else, compiled to an anchored regular expression.
-    General { glob: Box<str>, regex: Regex },
+    General { glob: Arc<str>, regex: Arc<Regex> },
 }
 
 impl IdentityGlob {
@@ -99,7 +105,7 @@ fn general(glob: &str) -> IdentityGlob {
     let regex = Regex::new(&re).unwrap_or_else(|_| never());
     IdentityGlob::General {
         glob: glob.into(),
-        regex,
+        regex: Arc::new(regex),
     }
 }
 

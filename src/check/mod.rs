@@ -17,6 +17,7 @@ mod values;
 
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -85,8 +86,10 @@ pub(crate) enum Attribute {
 pub(crate) enum CondTest {
     Identity(Vec<IdentityGlob>),
     IdentityRegex(::regex::bytes::Regex),
-    Method(Vec<Box<str>>),
-    Path(Vec<PathPattern>),
+    /// Shared with the leaves that check it (see [`CheckTest`](crate::compile::CheckTest)).
+    Method(Arc<[Box<str>]>),
+    /// Shared as [`Method`](Self::Method) is.
+    Path(Arc<[PathPattern]>),
     PathRegex(::regex::bytes::Regex),
     Host(Vec<HostPattern>),
     HostRegex(::regex::bytes::Regex),
@@ -181,6 +184,7 @@ pub(crate) fn check(
     rule_names.reserve(total.min(limits.max_rules));
     let mut memo = memo::Memo::default();
     let mut spliced = Vec::new();
+    let mut strings = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         for rule in &source.file.rules {
             let name = rule.name.value.as_str();
@@ -203,8 +207,16 @@ pub(crate) fn check(
             let mut conditions = Vec::with_capacity(rule.conditions.len());
             for c in &rule.conditions {
                 let reported = report.diagnostics.len();
-                match conditions::check_condition(i, c, &lets, &mut memo, &mut spliced, &mut report)
-                {
+                let checked = conditions::check_condition(
+                    i,
+                    c,
+                    &lets,
+                    &mut memo,
+                    &mut spliced,
+                    &mut strings,
+                    &mut report,
+                );
+                match checked {
                     Some(cond) => conditions.push(cond),
                     // A condition left out would widen its rule: it must never be left
                     // out silently. Every failing check reports its own error; this is

@@ -2,6 +2,8 @@
 //! non-empty segment), an in-segment glob (`*.png`), or a final `**` (zero or more
 //! segments of any content).
 
+use std::sync::Arc;
+
 use crate::normalize::{Options, normalize_path};
 
 /// The most segments a path pattern may have. Matching walks the tree one segment at a
@@ -24,12 +26,17 @@ pub(crate) enum Segment {
 
 /// A checked path pattern.
 ///
+/// A policy repeats its patterns, and every leaf that checks one holds a copy: the
+/// text and the segments are shared ([`Arc`]), so a copy costs two reference counts,
+/// not an allocation per segment. Matching reads them through one pointer, as it would
+/// through a `Box`.
+///
 /// INVARIANT: `Tail` occurs at most once, as the last segment; `Glob` holds at least
 /// two parts; literal segments are in normalized form.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PathPattern {
-    text: Box<str>,
-    segments: Box<[Segment]>,
+    text: Arc<str>,
+    segments: Arc<[Segment]>,
     /// How many segments at the start are literal: matching compares them as one
     /// string, `text[1..1 + literal_len]`.
     literal_segments: usize,
@@ -116,7 +123,7 @@ impl PathPattern {
         }
         Ok(PathPattern {
             text: text.into(),
-            segments: segments.into_boxed_slice(),
+            segments: segments.into(),
             literal_segments,
             literal_len: literal_len.saturating_sub(1),
         })

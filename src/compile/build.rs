@@ -173,12 +173,12 @@ fn prepare(cond: &Cond, c: u32) -> Check {
     let test = match &cond.test {
         CondTest::Identity(globs) => match globs.as_slice() {
             [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
-                CheckTest::IdentityDir(prefix.clone())
+                CheckTest::IdentityDir((**prefix).into())
             }
             _ => CheckTest::Cond(c),
         },
-        CondTest::Method(methods) => CheckTest::Method(methods.clone().into_boxed_slice()),
-        CondTest::Path(patterns) => CheckTest::Path(patterns.clone().into_boxed_slice()),
+        CondTest::Method(methods) => CheckTest::Method(methods.iter().cloned().collect()),
+        CondTest::Path(patterns) => CheckTest::Path(patterns.iter().cloned().collect()),
         _ => CheckTest::Cond(c),
     };
     Check {
@@ -197,23 +197,78 @@ pub(crate) struct Placed {
 }
 
 /// A condition of a rule that an index can look up.
-struct Keyable<'p> {
-    dim: Dim<'p>,
+struct Keyable {
+    /// Its dimension, as a position in [`Builder::dims`].
+    dim: u32,
     cond: usize,
-    /// Where its keys are in [`Builder::keys`].
+    /// Where its keys are in [`Builder::keys`] (and their numbers in
+    /// [`Builder::key_ids`]).
     keys: Range<usize>,
+}
+
+/// Per-number marks that are cleared all at once by moving to a new generation.
+#[derive(Default)]
+struct Marks {
+    /// For each number, the generation it was last marked in, and a value.
+    slots: Vec<(u32, u32)>,
+    generation: u32,
+}
+
+impl Marks {
+    fn with_len(len: usize) -> Marks {
+        Marks {
+            slots: vec![(0, 0); len],
+            generation: 0,
+        }
+    }
+
+    /// Forgets every mark.
+    fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // After 2³² generations, old marks could look current: reset them.
+            self.slots.iter_mut().for_each(|slot| *slot = (0, 0));
+            self.generation = 1;
+        }
+    }
+
+    /// The value marked for `id` since the last [`clear`](Self::clear), if any.
+    fn get(&self, id: u32) -> Option<u32> {
+        self.slots
+            .get(id as usize)
+            .and_then(|&(generation, value)| (generation == self.generation).then_some(value))
+    }
+
+    fn set(&mut self, id: u32, value: u32) {
+        if let Some(slot) = self.slots.get_mut(id as usize) {
+            *slot = (self.generation, value);
+        }
+    }
 }
 
 pub(crate) struct Builder<'p> {
     policy: &'p CheckedPolicy,
-    /// Every rule's indexable conditions, rule after rule (computed once, in three
-    /// flat tables rather than a list per rule and per condition: a large policy has
-    /// tens of thousands of them).
-    keyable: Vec<Keyable<'p>>,
+    /// Every dimension some rule is keyed on, numbered in first-seen order.
+    dims: Vec<Dim<'p>>,
+    /// Every rule's indexable conditions, rule after rule (computed once, in flat
+    /// tables rather than a list per rule and per condition: a large policy has tens
+    /// of thousands of them).
+    keyable: Vec<Keyable>,
     /// Per rule, where its entries are in `keyable`.
     keyable_at: Vec<Range<usize>>,
     /// The keys of the entries of `keyable`.
     keys: Vec<Key<'p>>,
+    /// For each key, the number of its [`KeyId`] (keys with the same id are the same
+    /// key of a split).
+    key_ids: Vec<u32>,
+    /// Whether each dimension is split on above the subtree being built.
+    used: Vec<bool>,
+    /// Scratch space for [`best_split`](Self::best_split), kept from one node to the
+    /// next so that choosing a split allocates nothing.
+    scratch: Scratch,
+    /// Buffers for the rules of a split's children, reused once their subtrees are
+    /// built.
+    pool: Vec<Vec<Placed>>,
     pub(crate) nodes: Vec<Node>,
     /// The conditions each leaf entry checks, cheapest first (see [`LeafRule`]).
     pub(crate) checks: Vec<Check>,
@@ -221,25 +276,63 @@ pub(crate) struct Builder<'p> {
     budget: usize,
 }
 
-/// How a candidate split would divide the rules.
+/// The working memory of [`Builder::best_split`] and [`Builder::leaf`].
+#[derive(Default)]
+struct Scratch {
+    /// The dimensions offered at this node, in first-seen order.
+    dims: Vec<u32>,
+    /// Per dimension number: its position in `dims` at this node.
+    dim_at: Marks,
+    /// Per position in `dims`: the rules keyed on it, as (position in the node's
+    /// rules, entry of [`Builder::keyable`]).
+    per_dim: Vec<Vec<(u32, u32)>>,
+    /// For one rule: the entry with fewest keys for each dimension it offers.
+    best: Vec<u32>,
+    /// Per key number: seen in the dimension being scored, or the bucket of the key
+    /// in the split being made.
+    keys: Marks,
+    /// Per bucket of the split being made: its rule count, and the last rule placed
+    /// in it.
+    counts: Vec<(usize, Option<u32>)>,
+    /// For a leaf: (cost, condition) of the conditions a rule still checks.
+    order: Vec<(u8, u32)>,
+}
+
+/// How a chosen split divides the rules: `placed[ranges[i]]` are the rules (ascending)
+/// of the bucket of `keys[i]`, distinct keys in first-seen order; `rest` the others.
 struct Split<'p> {
-    dim: Dim<'p>,
-    /// Distinct keys in first-seen order, each with its rules (ascending).
-    buckets: Vec<(Key<'p>, Vec<Placed>)>,
-    rest: Vec<Placed>,
+    dim: u32,
+    keys: Vec<(Key<'p>, Range<usize>)>,
+    placed: Vec<Placed>,
+    rest: Range<usize>,
 }
 
 impl<'p> Builder<'p> {
     pub(crate) fn new(policy: &'p CheckedPolicy) -> Builder<'p> {
         let n = policy.rules.len();
-        let mut keyable = Vec::new();
+        let conditions: usize = policy.rules.iter().map(|r| r.conditions.len()).sum();
+        let mut dims = Vec::new();
+        // Numbers for dimensions and key ids, in first-seen order.
+        let mut dim_ids: FxHashMap<Dim<'p>, u32> = FxHashMap::default();
+        let mut key_numbers: FxHashMap<KeyId<'p>, u32> = FxHashMap::default();
+        let mut keyable = Vec::with_capacity(conditions);
         let mut keyable_at = Vec::with_capacity(n);
-        let mut all_keys = Vec::new();
+        let mut all_keys = Vec::with_capacity(conditions.saturating_mul(2));
+        let mut key_ids = Vec::with_capacity(conditions.saturating_mul(2));
         for rule in &policy.rules {
             let first = keyable.len();
             for (cond, c) in rule.conditions.iter().enumerate() {
                 let start = all_keys.len();
                 if let Some(dim) = keys(c, &mut all_keys) {
+                    let next = u32::try_from(dims.len()).unwrap_or(u32::MAX);
+                    let dim = *dim_ids.entry(dim).or_insert_with(|| {
+                        dims.push(dim);
+                        next
+                    });
+                    for key in all_keys.get(start..).unwrap_or_default() {
+                        let next = u32::try_from(key_numbers.len()).unwrap_or(u32::MAX);
+                        key_ids.push(*key_numbers.entry(key.id()).or_insert(next));
+                    }
                     keyable.push(Keyable {
                         dim,
                         cond,
@@ -249,11 +342,21 @@ impl<'p> Builder<'p> {
             }
             keyable_at.push(first..keyable.len());
         }
+        let scratch = Scratch {
+            dim_at: Marks::with_len(dims.len()),
+            keys: Marks::with_len(key_numbers.len()),
+            ..Scratch::default()
+        };
         Builder {
             policy,
+            used: vec![false; dims.len()],
+            dims,
             keyable,
             keyable_at,
             keys: all_keys,
+            key_ids,
+            scratch,
+            pool: Vec::new(),
             nodes: Vec::new(),
             checks: Vec::new(),
             placements: 0,
@@ -270,7 +373,7 @@ impl<'p> Builder<'p> {
     fn leaf(&mut self, rules: &[Placed]) -> NodeId {
         self.placements += rules.len();
         let mut entries = Vec::with_capacity(rules.len());
-        let mut order: Vec<(u8, u32)> = Vec::new();
+        let order = &mut self.scratch.order;
         for placed in rules {
             order.clear();
             let Some(rule) = self.policy.rules.get(placed.rule as usize) else {
@@ -285,7 +388,7 @@ impl<'p> Builder<'p> {
             // Stable: equal costs keep source order.
             order.sort_by_key(|&(cost, _)| cost);
             let start = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
-            for &(_, c) in &order {
+            for &(_, c) in order.iter() {
                 if let Some(cond) = rule.conditions.get(c as usize) {
                     self.checks.push(prepare(cond, c));
                 }
@@ -302,86 +405,140 @@ impl<'p> Builder<'p> {
         self.push(Node::Leaf(entries.into_boxed_slice()))
     }
 
-    /// Builds the subtree for `rules` (ascending), never splitting again on `used`.
-    pub(crate) fn build(&mut self, rules: &[Placed], used: &[Dim<'p>]) -> NodeId {
+    /// Builds the subtree for `rules` (ascending), never splitting on a dimension
+    /// marked in [`used`](Self::used).
+    pub(crate) fn build(&mut self, rules: &[Placed]) -> NodeId {
         if rules.len() <= LEAF_SIZE || self.placements >= self.budget {
             return self.leaf(rules);
         }
-        let Some(split) = self.best_split(rules, used) else {
+        let Some(split) = self.best_split(rules) else {
             return self.leaf(rules);
         };
-        let mut used = used.to_vec();
-        used.push(split.dim);
-        let mut children = Vec::with_capacity(split.buckets.len());
-        for (key, bucket) in &split.buckets {
-            children.push((*key, self.build(bucket, &used)));
+        let dim = split.dim as usize;
+        let Some(&dim_key) = self.dims.get(dim) else {
+            return self.leaf(rules);
+        };
+        if let Some(used) = self.used.get_mut(dim) {
+            *used = true;
+        }
+        let mut children = Vec::with_capacity(split.keys.len());
+        for (key, range) in &split.keys {
+            let bucket = split.placed.get(range.clone()).unwrap_or_default();
+            children.push((*key, self.build(bucket)));
         }
         let rest = if split.rest.is_empty() {
             None
         } else {
-            Some(self.build(&split.rest, &used))
+            Some(self.build(split.placed.get(split.rest).unwrap_or_default()))
         };
-        let index = make_index(&split.dim, &children);
+        if let Some(used) = self.used.get_mut(dim) {
+            *used = false;
+        }
+        let mut placed = split.placed;
+        placed.clear();
+        self.pool.push(placed);
+        let index = make_index(&dim_key, &children);
         self.push(Node::Split { index, rest })
     }
 
     /// The split that leaves the fewest rules to check on an average path, if it beats
     /// checking them all.
-    fn best_split(&self, rules: &[Placed], used: &[Dim<'p>]) -> Option<Split<'p>> {
+    fn best_split(&mut self, rules: &[Placed]) -> Option<Split<'p>> {
+        let Builder {
+            keyable,
+            keyable_at,
+            key_ids,
+            used,
+            scratch,
+            dims: all_dims,
+            ..
+        } = self;
+        let Scratch {
+            dims,
+            dim_at,
+            per_dim,
+            best,
+            keys: seen,
+            ..
+        } = scratch;
         // For each dimension: for each rule keyed on it (by position in `rules`), the
         // condition with fewest keys.
-        let mut dims: Vec<Dim<'p>> = Vec::new();
-        let mut dim_at: FxHashMap<Dim<'p>, usize> = FxHashMap::default();
-        let mut per_dim: Vec<Vec<(usize, &Keyable<'p>)>> = Vec::new();
-        let mut best: Vec<&Keyable<'p>> = Vec::new();
+        dims.clear();
+        dim_at.clear();
+        for list in per_dim.iter_mut() {
+            list.clear();
+        }
         for (at, placed) in rules.iter().enumerate() {
-            let Some(keyable) = self
-                .keyable_at
-                .get(placed.rule as usize)
-                .and_then(|at| self.keyable.get(at.clone()))
-            else {
+            let Some(range) = keyable_at.get(placed.rule as usize) else {
                 continue;
             };
             best.clear();
-            for k in keyable {
-                if used.contains(&k.dim) {
+            for e in range.clone() {
+                let Some(k) = keyable.get(e) else { continue };
+                if used.get(k.dim as usize) != Some(&false) {
                     continue;
                 }
-                match best.iter_mut().find(|b| b.dim == k.dim) {
+                let e = u32::try_from(e).unwrap_or(u32::MAX);
+                let same_dim = best
+                    .iter_mut()
+                    .find(|b| keyable.get(**b as usize).is_some_and(|b| b.dim == k.dim));
+                match same_dim {
                     Some(slot) => {
-                        if k.keys.len() < slot.keys.len() {
-                            *slot = k;
+                        if keyable
+                            .get(*slot as usize)
+                            .is_some_and(|b| k.keys.len() < b.keys.len())
+                        {
+                            *slot = e;
                         }
                     }
-                    None => best.push(k),
+                    None => best.push(e),
                 }
             }
-            for k in &best {
-                let d = *dim_at.entry(k.dim).or_insert_with(|| {
-                    dims.push(k.dim);
-                    per_dim.push(Vec::new());
-                    dims.len() - 1
-                });
+            for &e in best.iter() {
+                let Some(k) = keyable.get(e as usize) else {
+                    continue;
+                };
+                let d = match dim_at.get(k.dim) {
+                    Some(d) => d as usize,
+                    None => {
+                        let d = dims.len();
+                        dims.push(k.dim);
+                        dim_at.set(k.dim, u32::try_from(d).unwrap_or(u32::MAX));
+                        if per_dim.len() <= d {
+                            per_dim.push(Vec::new());
+                        }
+                        d
+                    }
+                };
                 if let Some(list) = per_dim.get_mut(d) {
-                    list.push((at, k));
+                    list.push((u32::try_from(at).unwrap_or(u32::MAX), e));
                 }
             }
         }
         let n = rules.len();
         let mut chosen: Option<(f64, usize)> = None;
-        let mut sizes: FxHashMap<KeyId<'p>, usize> = FxHashMap::default();
-        for (d, (dim, keyed)) in dims.iter().zip(&per_dim).enumerate() {
-            sizes.clear();
-            for (_, k) in keyed {
-                for key in self.keys.get(k.keys.clone()).unwrap_or_default() {
-                    *sizes.entry(key.id()).or_default() += 1;
+        for (d, (&dim, keyed)) in dims.iter().zip(per_dim.iter()).enumerate() {
+            // The average bucket size: keys counted with repeats, over distinct keys.
+            seen.clear();
+            let mut total = 0usize;
+            let mut distinct = 0usize;
+            for &(_, e) in keyed {
+                let Some(k) = keyable.get(e as usize) else {
+                    continue;
+                };
+                for &id in key_ids.get(k.keys.clone()).unwrap_or_default() {
+                    total += 1;
+                    if seen.get(id).is_none() {
+                        seen.set(id, 0);
+                        distinct += 1;
+                    }
                 }
             }
             let rest = n - keyed.len();
-            let average = if sizes.is_empty() {
+            let average = if distinct == 0 {
                 0.0
             } else {
-                sizes.values().sum::<usize>() as f64 / sizes.len() as f64
+                total as f64 / distinct as f64
             };
             let score = rest as f64 + average;
             let better = match chosen {
@@ -389,7 +546,12 @@ impl<'p> Builder<'p> {
                 Some((s, c)) => {
                     score < s
                         || (score == s
-                            && dims.get(c).is_some_and(|cd| dim_rank(dim) < dim_rank(cd)))
+                            && dims.get(c).is_some_and(|&cd| {
+                                match (all_dims.get(dim as usize), all_dims.get(cd as usize)) {
+                                    (Some(a), Some(b)) => dim_rank(a) < dim_rank(b),
+                                    _ => false,
+                                }
+                            }))
                 }
             };
             if better {
@@ -401,38 +563,119 @@ impl<'p> Builder<'p> {
             return None;
         }
         let dim = *dims.get(d)?;
-        let keyed = per_dim.get(d)?;
-        let mut rest = Vec::new();
-        let mut keyed_iter = keyed.iter().peekable();
-        let mut buckets: Vec<(Key<'p>, Vec<Placed>)> = Vec::new();
-        let mut positions: FxHashMap<KeyId<'p>, usize> = FxHashMap::default();
-        for (at, placed) in rules.iter().enumerate() {
-            match keyed_iter.peek() {
-                Some((kat, _)) if *kat == at => {
-                    let Some((_, k)) = keyed_iter.next() else {
-                        continue;
-                    };
-                    let bit = if k.cond < 64 { 1u64 << k.cond } else { 0 };
-                    let proven = Placed {
-                        rule: placed.rule,
-                        proven: placed.proven | bit,
-                    };
-                    for key in self.keys.get(k.keys.clone()).unwrap_or_default() {
-                        let at = *positions.entry(key.id()).or_insert_with(|| {
-                            buckets.push((*key, Vec::new()));
-                            buckets.len() - 1
-                        });
-                        if let Some((_, bucket)) = buckets.get_mut(at) {
-                            if bucket.last().map(|p| p.rule) != Some(placed.rule) {
-                                bucket.push(proven);
-                            }
-                        }
+        Some(self.make_split(rules, dim, d))
+    }
+
+    /// Divides `rules` on dimension number `dim`, offered at position `d` of the
+    /// scratch lists [`best_split`](Self::best_split) filled: each keyed rule goes
+    /// under every key of its chosen condition (once per distinct key), the others to
+    /// the rest.
+    fn make_split(&mut self, rules: &[Placed], dim: u32, d: usize) -> Split<'p> {
+        let Builder {
+            keyable,
+            keys,
+            key_ids,
+            scratch,
+            pool,
+            ..
+        } = self;
+        let Scratch {
+            per_dim,
+            keys: bucket_of,
+            counts,
+            ..
+        } = scratch;
+        let keyed = per_dim.get(d).map(Vec::as_slice).unwrap_or_default();
+        let keys_of = |e: u32| {
+            let range = keyable.get(e as usize).map_or(0..0, |k| k.keys.clone());
+            let ids = key_ids.get(range.clone()).unwrap_or_default();
+            keys.get(range).unwrap_or_default().iter().zip(ids)
+        };
+        // First pass: the distinct keys in first-seen order, and how many rules each
+        // bucket gets (a rule that repeats a key is placed under it once).
+        bucket_of.clear();
+        counts.clear();
+        let mut split_keys: Vec<(Key<'p>, Range<usize>)> = Vec::new();
+        for &(at, e) in keyed {
+            let Some(placed) = rules.get(at as usize) else {
+                continue;
+            };
+            for (key, &id) in keys_of(e) {
+                let b = match bucket_of.get(id) {
+                    Some(b) => b as usize,
+                    None => {
+                        let b = split_keys.len();
+                        split_keys.push((*key, 0..0));
+                        counts.push((0, None));
+                        bucket_of.set(id, u32::try_from(b).unwrap_or(u32::MAX));
+                        b
+                    }
+                };
+                if let Some((count, last)) = counts.get_mut(b) {
+                    if *last != Some(placed.rule) {
+                        *count += 1;
+                        *last = Some(placed.rule);
                     }
                 }
-                _ => rest.push(*placed),
             }
         }
-        Some(Split { dim, buckets, rest })
+        // The buckets back to back in one buffer, then the rest.
+        let mut offset = 0;
+        for ((_, range), (count, last)) in split_keys.iter_mut().zip(counts.iter_mut()) {
+            *range = offset..offset;
+            offset += *count;
+            *last = None;
+        }
+        let mut rest = offset..offset;
+        let mut placed_all = pool.pop().unwrap_or_default();
+        placed_all.resize(
+            offset + (rules.len() - keyed.len()),
+            Placed { rule: 0, proven: 0 },
+        );
+        // Second pass: fill them, in rule order.
+        let mut keyed_iter = keyed.iter().peekable();
+        for (at, placed) in rules.iter().enumerate() {
+            let e = match keyed_iter.peek() {
+                Some(&&(kat, e)) if kat as usize == at => {
+                    keyed_iter.next();
+                    e
+                }
+                _ => {
+                    if let Some(slot) = placed_all.get_mut(rest.end) {
+                        *slot = *placed;
+                        rest.end += 1;
+                    }
+                    continue;
+                }
+            };
+            let cond = keyable.get(e as usize).map_or(64, |k| k.cond);
+            let bit = if cond < 64 { 1u64 << cond } else { 0 };
+            let proven = Placed {
+                rule: placed.rule,
+                proven: placed.proven | bit,
+            };
+            for (_, &id) in keys_of(e) {
+                let Some(b) = bucket_of.get(id) else { continue };
+                let (Some((_, last)), Some((_, range))) =
+                    (counts.get_mut(b as usize), split_keys.get_mut(b as usize))
+                else {
+                    continue;
+                };
+                if *last != Some(placed.rule) {
+                    *last = Some(placed.rule);
+                    if let Some(slot) = placed_all.get_mut(range.end) {
+                        *slot = proven;
+                        range.end += 1;
+                    }
+                }
+            }
+        }
+        Split {
+            dim,
+            keys: split_keys,
+            placed: placed_all,
+            rest,
+        }
     }
 }
 

@@ -66,7 +66,9 @@ pub(crate) struct Check {
     pub(crate) test: CheckTest,
 }
 
-/// What a [`Check`] tests (before `not`).
+/// What a [`Check`] tests (before `not`). The lists are copied into each leaf (a
+/// rule sits in several) rather than shared: a leaf reads them in place, one pointer
+/// away, and the copy is cheap since the patterns themselves are shared.
 #[derive(Debug)]
 pub(crate) enum CheckTest {
     /// `identity "prefix/*"` with one glob whose prefix ends in `/`: the identity's
@@ -110,7 +112,7 @@ impl Tree {
             .map(|rule| build::Placed { rule, proven: 0 })
             .collect();
         let mut builder = build::Builder::new(policy);
-        let root = builder.build(&all, &[]);
+        let root = builder.build(&all);
         Tree {
             nodes: builder.nodes,
             root,

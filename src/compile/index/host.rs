@@ -23,7 +23,7 @@ impl HostIndex {
                 self.exact.insert(name, child);
             }
             HostPattern::Suffix(suffix) => {
-                self.suffix.insert(suffix.clone(), child);
+                self.suffix.insert((**suffix).into(), child);
             }
             HostPattern::Any => self.any = Some(child),
         }

@@ -20,10 +20,10 @@ impl IdentityIndex {
     pub(crate) fn insert(&mut self, glob: &IdentityGlob, child: NodeId) {
         match glob {
             IdentityGlob::Exact(s) => {
-                self.exact.insert(s.clone(), child);
+                self.exact.insert((**s).into(), child);
             }
             IdentityGlob::PrefixOneSegment(p) if p.is_empty() || p.ends_with('/') => {
-                self.last_segment.insert(p.clone(), child);
+                self.last_segment.insert((**p).into(), child);
             }
             other => self.others.push((other.clone(), child)),
         }
