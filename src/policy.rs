@@ -152,7 +152,27 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_syntax(file: &File) -> Result<Policy, CompileError> {
-        Policy::compile_sources([("policy.json", syntax::print(file))])
+        const NAME: &str = "policy.json";
+        let text = syntax::print(file);
+        // A name or an address that the text form could not hold is printed as a
+        // marker the lexer refuses; say what it is instead of "unexpected `!`".
+        let unprintable = syntax::unprintable(&text);
+        if !unprintable.is_empty() {
+            let diagnostics = unprintable
+                .into_iter()
+                .map(|(start, end)| {
+                    let value = text.get(start + 1..end).unwrap_or("");
+                    Diagnostic::new(
+                        NAME,
+                        &text,
+                        Span::locate(&text, start, end),
+                        format!("{value} is neither a valid name nor a valid address"),
+                    )
+                })
+                .collect();
+            return Err(CompileError::new(diagnostics, &[NAME]));
+        }
+        Policy::compile_sources([(NAME, text)])
     }
 
     /// The same policy, evaluating requests with other normalization options.

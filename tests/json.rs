@@ -98,3 +98,29 @@ fn json_errors_are_reported_like_text_errors() {
     let err = Policy::from_syntax(&file).unwrap_err();
     assert!(err.to_string().contains("host bits"), "{err}");
 }
+
+#[test]
+fn json_names_and_addresses_the_text_form_cannot_hold_are_named() {
+    for (json, shown) in [
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "source", "test": {"values": [{"address": "10.0.0.0/8, 0.0.0.0/0"}]}}]}]}"#,
+            "\"10.0.0.0/8, 0.0.0.0/0\"",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "identity", "test": {"in": {"name": "in"}}}]}]}"#,
+            "\"in\"",
+        ),
+    ] {
+        let file: File = serde_json::from_str(json).unwrap();
+        let err = Policy::from_syntax(&file).unwrap_err();
+        assert_eq!(err.diagnostics().len(), 1, "{err}");
+        let message = err.diagnostics()[0].message();
+        assert_eq!(
+            message,
+            format!("{shown} is neither a valid name nor a valid address"),
+            "{err}"
+        );
+    }
+}

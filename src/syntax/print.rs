@@ -272,3 +272,54 @@ fn print_expectation(expectation: &Expectation) -> String {
     }
     out
 }
+
+/// The byte ranges of the `!"…"` markers in printed `text`: values of a syntax tree
+/// (from the JSON form) that are a name or an address in the tree but would not read
+/// back as one (`"10.0.0.0/8, 0.0.0.0/0"`, `"in"`). Scans outside string literals
+/// only, as a `!` inside a literal is text.
+pub(crate) fn unprintable(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let marker = c == '!' && chars.peek().is_some_and(|&(_, next)| next == '"');
+        if c != '"' && !marker {
+            continue;
+        }
+        if marker {
+            chars.next();
+        }
+        // Skip the literal, to just past its closing quote.
+        let mut end = text.len();
+        let mut escaped = false;
+        for (j, c) in chars.by_ref() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = j + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if marker {
+            out.push((i, end));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod unprintable_tests {
+    use super::unprintable;
+
+    #[test]
+    fn finds_markers_outside_literals_only() {
+        let text = "a \"wow!\" !\"x, y\" \"q\\\"!\" !\"in\"";
+        let found: Vec<&str> = unprintable(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(found, ["!\"x, y\"", "!\"in\""]);
+    }
+}
