@@ -224,7 +224,12 @@ fn mismatch(
     };
     let mut message = format!("expected {expected}, got {got}");
     if let Some(ExpectedBy::Rule(name)) = by {
-        if !checked.rules.iter().any(|r| *r.name == **name) {
+        let named = checked.rules.iter().find(|r| *r.name == **name);
+        if named.is_some_and(|r| r.kind == crate::syntax::RuleKind::Audit) {
+            message.push_str(&format!(
+                " (`{name}` is an audit rule: audit rules are listed, they never decide)"
+            ));
+        } else if named.is_none() {
             let names = checked.rules.iter().map(|r| &*r.name);
             let hint = crate::suggest::did_you_mean(name, names)
                 .map(|n| format!("; did you mean `{n}`?"))

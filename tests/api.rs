@@ -75,3 +75,25 @@ fn several_named_sources_form_one_policy() {
     assert_eq!(d.audit().collect::<Vec<_>>(), ["first", "second"]);
     assert_eq!(policy.rule_count(), 3);
 }
+
+#[test]
+fn test_failure_messages_explain_a_by_that_cannot_hold() {
+    let policy = Policy::compile(
+        "allow \"a\" { path \"/\" }\naudit \"au\" { path \"/\" }\n\
+         test \"t\" {\n  allow GET \"/\" by \"au\"\n  allow GET \"/\" by \"b\"\n}\n",
+    )
+    .unwrap();
+    let report = policy.run_tests();
+    let messages: Vec<&str> = report.failures().iter().map(|f| f.message()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].contains("`au` is an audit rule"),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[1].contains("the policy has no rule named `b`"),
+        "{}",
+        messages[1]
+    );
+}
