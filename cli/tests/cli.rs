@@ -299,6 +299,18 @@ fn check_valid_policy() {
 }
 
 #[test]
+fn check_ignores_a_byte_order_mark() {
+    let dir = Dir::new("check_ignores_a_byte_order_mark");
+    dir.write("p.pcl", "\u{feff}default deny\n");
+    dir.run(&["check", "p.pcl"]).assert(0);
+    // Columns count from after the mark, as an editor shows the line.
+    dir.write("q.pcl", "\u{feff}allow \"r\" { port 70000 }\n");
+    let out = dir.run(&["check", "q.pcl"]);
+    out.assert(1);
+    assert!(out.stderr.starts_with("q.pcl:1:18: error:"), "{out:#?}");
+}
+
+#[test]
 fn check_the_mesh_example() {
     let dir = Dir::new("check_the_mesh_example");
     dir.write("mesh.pcl", MESH);

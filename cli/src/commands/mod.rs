@@ -14,14 +14,19 @@ pub fn error(message: impl std::fmt::Display) {
 }
 
 /// Reads the files and compiles them as one policy, each named as given on the
-/// command line. Unreadable files and compile errors are reported on stderr; `None`
+/// command line (a leading UTF-8 byte order mark is dropped). Unreadable files and compile errors are reported on stderr; `None`
 /// then (exit status 1 for every command).
 pub fn load_policy(files: &[String]) -> Option<Policy> {
     let mut sources = Vec::with_capacity(files.len());
     let mut unreadable = false;
     for file in files {
         match std::fs::read_to_string(file) {
-            Ok(text) => sources.push((file.as_str(), text)),
+            // A byte order mark (some Windows editors write one) is not part of the
+            // policy: editors do not show it, so columns count from after it.
+            Ok(text) => match text.strip_prefix('\u{feff}') {
+                Some(rest) => sources.push((file.as_str(), rest.to_string())),
+                None => sources.push((file.as_str(), text)),
+            },
             Err(e) => {
                 error(format_args!("cannot read `{file}`: {e}"));
                 unreadable = true;
