@@ -43,20 +43,12 @@ impl IdentityGlob {
         }
     }
 
+    /// Does the glob match `identity`? (Evaluation uses
+    /// [`matches_with_dir`](Self::matches_with_dir).)
+    #[cfg(test)]
     pub(crate) fn matches(&self, identity: &str) -> bool {
-        match self {
-            IdentityGlob::Exact(s) => bytes_eq(s.as_bytes(), identity.as_bytes()),
-            IdentityGlob::PrefixOneSegment(p) => {
-                starts_with(identity.as_bytes(), p.as_bytes())
-                    && !identity
-                        .as_bytes()
-                        .get(p.len()..)
-                        .unwrap_or_default()
-                        .contains(&b'/')
-            }
-            IdentityGlob::PrefixAny(p) => starts_with(identity.as_bytes(), p.as_bytes()),
-            IdentityGlob::General { regex, .. } => regex.is_match(identity.as_bytes()),
-        }
+        let dir = identity.rfind('/').map_or(0, |i| i + 1);
+        self.matches_with_dir(identity, dir)
     }
 
     /// Whether matching is a length test and a compare (no regular expression).
@@ -64,22 +56,29 @@ impl IdentityGlob {
         !matches!(self, IdentityGlob::General { .. })
     }
 
-    /// [`matches`](Self::matches), given the length of the identity's directory (the
-    /// bytes up to and including its last `/`, 0 without one), which normalization
-    /// already found: `prefix*` then needs no search for a `/` after the prefix.
+    /// Does the glob match `identity`, whose directory (the bytes up to and including
+    /// its last `/`, 0 without one) is `dir` bytes long? Normalization already found
+    /// that length, so `prefix*` needs no search for a `/` after the prefix.
     pub(crate) fn matches_with_dir(&self, identity: &str, dir: usize) -> bool {
         match self {
-            // `…/ns/web/sa/*`: the identity's last `/` must be the prefix's, so the
-            // lengths alone rule out most identities.
-            IdentityGlob::PrefixOneSegment(p) if p.ends_with('/') => {
-                dir == p.len() && starts_with(identity.as_bytes(), p.as_bytes())
-            }
+            IdentityGlob::Exact(s) => bytes_eq(s.as_bytes(), identity.as_bytes()),
+            IdentityGlob::PrefixOneSegment(p) if p.ends_with('/') => directory_is(p, identity, dir),
+            // No `/` after the prefix: the last `/` is inside it.
             IdentityGlob::PrefixOneSegment(p) => {
                 dir <= p.len() && starts_with(identity.as_bytes(), p.as_bytes())
             }
-            other => other.matches(identity),
+            IdentityGlob::PrefixAny(p) => starts_with(identity.as_bytes(), p.as_bytes()),
+            IdentityGlob::General { regex, .. } => regex.is_match(identity.as_bytes()),
         }
     }
+}
+
+/// Whether `identity`, whose directory is `dir` bytes long, has the directory
+/// `prefix` (which ends in `/`): the glob `prefix*`. The identity's last `/` must be
+/// the prefix's, so the lengths alone rule out most identities.
+#[inline]
+pub(crate) fn directory_is(prefix: &str, identity: &str, dir: usize) -> bool {
+    dir == prefix.len() && starts_with(identity.as_bytes(), prefix.as_bytes())
 }
 
 fn general(glob: &str) -> IdentityGlob {

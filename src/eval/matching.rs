@@ -1,7 +1,8 @@
 //! Plain matching of a rule's conditions against a normalized request: what a leaf of
 //! the tree does with each rule that reaches it.
 
-use crate::check::path_pattern::{bytes_eq, starts_with};
+use crate::check::identity_glob::directory_is;
+use crate::check::path_pattern::{PathPattern, bytes_eq};
 use crate::check::{Attribute, CheckedPolicy, Cond, CondTest, Keyed};
 use crate::compile::{Check, CheckTest};
 use crate::normalize::Normalized;
@@ -26,17 +27,11 @@ pub(crate) fn checks_match(
 #[inline(never)]
 fn check_matches(policy: &CheckedPolicy, rule: u32, check: &Check, r: &Normalized<'_>) -> bool {
     let matched = match &check.test {
-        // `prefix/*`: the identity's last `/` must be the prefix's, so the lengths
-        // alone rule out most identities.
-        CheckTest::IdentityDir(prefix) => r.identity.is_some_and(|id| {
-            r.identity_dir == prefix.len() && starts_with(id.as_bytes(), prefix.as_bytes())
-        }),
-        CheckTest::Method(methods) => methods
-            .iter()
-            .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
-        CheckTest::Path(patterns) => patterns
-            .iter()
-            .any(|p| p.matches_with_segments(r.path, r.path_segments)),
+        CheckTest::IdentityDir(prefix) => r
+            .identity
+            .is_some_and(|id| directory_is(prefix, id, r.identity_dir)),
+        CheckTest::Method(methods) => method_in(methods, r),
+        CheckTest::Path(patterns) => path_in(patterns, r),
         CheckTest::Cond(c) => {
             return policy
                 .rules
@@ -46,6 +41,20 @@ fn check_matches(policy: &CheckedPolicy, rule: u32, check: &Check, r: &Normalize
         }
     };
     matched != check.negated
+}
+
+/// Is the request's method one of `methods`?
+fn method_in(methods: &[Box<str>], r: &Normalized<'_>) -> bool {
+    methods
+        .iter()
+        .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes()))
+}
+
+/// Does the request's path match one of `patterns`?
+fn path_in(patterns: &[PathPattern], r: &Normalized<'_>) -> bool {
+    patterns
+        .iter()
+        .any(|p| p.matches_with_segments(r.path, r.path_segments))
 }
 
 /// Does one condition match? A missing attribute makes the test false, and `not`
@@ -65,12 +74,8 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
             .identity
             .is_some_and(|id| globs.iter().any(|g| g.matches_with_dir(id, r.identity_dir))),
         CondTest::IdentityRegex(re) => r.identity.is_some_and(|id| re.is_match(id.as_bytes())),
-        CondTest::Method(methods) => methods
-            .iter()
-            .any(|m| bytes_eq(m.as_bytes(), r.method.as_bytes())),
-        CondTest::Path(patterns) => patterns
-            .iter()
-            .any(|p| p.matches_with_segments(r.path, r.path_segments)),
+        CondTest::Method(methods) => method_in(methods, r),
+        CondTest::Path(patterns) => path_in(patterns, r),
         CondTest::PathRegex(re) => re.is_match(r.path.as_bytes()),
         CondTest::Host(patterns) => r
             .host
