@@ -1,6 +1,6 @@
 //! Header and attribute validation (spec §6), without allocating.
 
-use super::method::tchar;
+use super::method::{TCHAR, tchar};
 use super::{InvalidRequest, Options, RequestLimits};
 use crate::request::InlineList;
 
@@ -27,7 +27,7 @@ pub(crate) fn check_headers(
         // CGI, WSGI and Rack name a header `HTTP_X_ENV` whether it came as `x-env` or
         // `x_env`: a backend there reads `x_env: prod` as the `x-env` a rule tests.
         let name_bytes = if options.underscores_in_headers {
-            &TOKEN
+            &TCHAR
         } else {
             &TOKEN_NO_UNDERSCORE
         };
@@ -89,8 +89,7 @@ macro_rules! byte_set {
     }};
 }
 
-/// The bytes of a header name: RFC 9110 `tchar`, with or without `_`.
-static TOKEN: [bool; 256] = byte_set!(|b| tchar(b));
+/// The bytes of a header name without `_` ([`TCHAR`] has them all).
 static TOKEN_NO_UNDERSCORE: [bool; 256] = byte_set!(|b| tchar(b) && b != b'_');
 
 /// The bytes a header value may not carry: controls (C0 and DEL) but tab.

@@ -7,7 +7,7 @@ use super::InvalidRequest;
     clippy::indexing_slicing,
     reason = "evaluated at compile time, where an index out of bounds is a build error"
 )]
-static TCHAR: [bool; 256] = {
+pub(crate) static TCHAR: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
