@@ -392,14 +392,15 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
         ] {
             let policy = policy.clone().with_options(options);
             let outcome = evaluate(&policy, row);
+            // The columns every failure line starts with.
+            let label = format!(
+                "{:<32} {:<8} {:<16} {:<10}",
+                row.id, row.kind, row.category, name
+            );
             let expected_allowed = expected == "allow";
             if outcome.allowed() != expected_allowed {
                 failures.push(format!(
-                    "{:<32} {:<8} {:<16} {:<10} expected {:<5} got {}  [{} {:?} line {}]",
-                    row.id,
-                    row.kind,
-                    row.category,
-                    name,
+                    "{label} expected {:<5} got {}  [{} {:?} line {}]",
                     expected,
                     outcome.text(),
                     row.method,
@@ -412,11 +413,7 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
                 // spec keeps these escapes as text (§6 step 3).
                 if outcome.error() != Some(InvalidRequest::AmbiguousEscape) {
                     failures.push(format!(
-                        "{:<32} {:<8} {:<16} {:<10} expected invalid (strict escapes) got {}  [line {}]",
-                        row.id,
-                        row.kind,
-                        row.category,
-                        name,
+                        "{label} expected invalid (strict escapes) got {}  [line {}]",
                         outcome.text(),
                         row.line,
                     ));
@@ -425,11 +422,7 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
                 let outcome = evaluate(&plain, row);
                 if outcome.error().is_some() {
                     failures.push(format!(
-                        "{:<32} {:<8} {:<16} {:<10} expected valid under the default options got {}  [line {}]",
-                        row.id,
-                        row.kind,
-                        row.category,
-                        name,
+                        "{label} expected valid under the default options got {}  [line {}]",
                         outcome.text(),
                         row.line,
                     ));
