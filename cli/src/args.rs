@@ -176,22 +176,18 @@ impl OptionFlags {
         }
         self.seen.push(key);
         let options = &mut self.options;
-        if key == "--no-merge-slashes" {
-            if inline.is_some() {
-                return Err(usage("`--no-merge-slashes` takes no value"));
-            }
-            options.merge_slashes = false;
-            return Ok(true);
-        }
-        if key == "--strict-escapes" || key == "--underscores-in-headers" {
+        // The flags that take no value.
+        let switch: Option<fn(&mut Options)> = match key {
+            "--no-merge-slashes" => Some(|o| o.merge_slashes = false),
+            "--strict-escapes" => Some(|o| o.strict_escapes = true),
+            "--underscores-in-headers" => Some(|o| o.underscores_in_headers = true),
+            _ => None,
+        };
+        if let Some(set) = switch {
             if inline.is_some() {
                 return Err(usage(format!("`{key}` takes no value")));
             }
-            if key == "--strict-escapes" {
-                options.strict_escapes = true;
-            } else {
-                options.underscores_in_headers = true;
-            }
+            set(options);
             return Ok(true);
         }
         let value = args.value(key, inline)?;
