@@ -1,0 +1,36 @@
+//! The watcher of `PolicyHandle::watch` stops with the last clone of the handle. Its
+//! own test binary, so that no other test's watcher is running meanwhile.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#![cfg(target_os = "linux")]
+
+use portcullis::normalize::Options;
+use portcullis_http::PolicyHandle;
+
+/// How many threads of this process are named `portcullis-watc` (the kernel keeps
+/// 15 bytes of a thread's name).
+fn watcher_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "portcullis-watc")
+        .count()
+}
+
+#[test]
+fn the_watcher_thread_ends_with_the_last_handle() {
+    let dir = std::env::temp_dir().join(format!("portcullis-http-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("policy.pcl");
+    std::fs::write(&file, "default allow").unwrap();
+
+    let handle = PolicyHandle::watch([&file], Options::default()).unwrap();
+    let clone = handle.clone();
+    assert_eq!(watcher_threads(), 1);
+    drop(handle);
+    assert_eq!(watcher_threads(), 1, "a clone still holds the watcher");
+    drop(clone);
+    // Dropping the last clone joined the thread: it is gone now, not later.
+    assert_eq!(watcher_threads(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
