@@ -1,384 +1,419 @@
-//! A small hand-written argument parser: the command surface is tiny, so it needs no
-//! dependency.
+//! The command line: the top-level parser, the argument groups that several commands
+//! share, and usage errors.
 //!
-//! Accepted forms: `--flag value`, `--flag=value`, `-p FILE`, and `--` to end the
-//! options. A flag given twice is a usage error rather than "last one wins": an
-//! ambiguous command line should not quietly pick a normalization mode.
+//! Parsing is `clap`'s (derive). What is ours: every help text starts with its usage
+//! line; usage errors are one `portcullis: ` line in the project's message style,
+//! then the usage, on stderr, exit status 2; a flag given twice is an error rather
+//! than "last one wins" (an ambiguous command line must not quietly pick a
+//! normalization mode; this is clap's default for flags that take one value).
 
 use std::ffi::OsString;
-use std::fmt;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use portcullis::normalize::{Backslash, EscapedSlashes, Options, Semicolon};
 
-/// The usage text, printed by `--help` and after a usage error.
-pub const USAGE: &str = "\
-Usage:
-  portcullis check FILE...
-  portcullis eval -p FILE [-p FILE]... [OPTIONS] [REQUESTS]
-  portcullis test [OPTIONS] FILE...
-  portcullis --help | --version
+use crate::commands::Command;
 
-Commands:
-  check   Parse, check and compile the files as one policy. Diagnostics go to
-          stderr. Exit status: 0 valid, 1 errors (or a file cannot be read).
-  eval    Evaluate requests, one JSON object per line, read from REQUESTS or from
-          stdin when REQUESTS is absent or `-`. Blank lines are skipped. Prints one
-          JSON decision per request line, in order:
-            {\"decision\":\"allow\",\"reason\":\"rule\",\"rule\":\"name\",\"audit\":[]}
-          (plus \"error\" when the reason is invalid_request). A line that is not a
-          valid request object prints {\"error\":\"...\"} and the others are still
-          evaluated. Exit status: 0 all evaluated, 1 the policy does not compile
-          (or cannot be read), 2 some line was not a valid request (or the
-          requests could not be read).
-  test    Run the policy's `test` blocks; print each failure, then
-          `N passed, M failed`. Exit status: 0 all pass, 1 a failure or a compile
-          error.
+/// Every help text starts with the usage line (`Usage: portcullis eval ...`).
+const HELP_TEMPLATE: &str = "\
+{usage-heading} {usage}
 
-Options:
-  -p, --policy FILE               policy file for eval (repeat to compile several
-                                  files as one policy)
-      --escaped-slashes MODE      %2F and %5C in paths: reject (default), decode, keep
-      --backslash MODE            raw \\ in paths: reject (default), slash
-      --semicolon MODE            ; in paths: reject (default), keep, strip
-      --no-merge-slashes          keep runs of / instead of merging them
-      --strict-escapes            also refuse %25, %3B, %3F, %23, escaped controls
-                                  and space, and escaped non-ASCII bytes (for
-                                  backends that decode twice, trim or fold Unicode)
-      --underscores-in-headers    accept header names with _ (refused by default:
-                                  CGI-style backends read x_env as x-env)
-  -h, --help                      print this help
-  -V, --version                   print the version
+{about-with-newline}
+{all-args}{after-help}";
 
-The normalization options apply to eval and test. Flags also take the form
---flag=value; `--` ends the options. A usage error (unknown flag, missing or
-repeated argument) prints a message and this text on stderr and exits with
-status 2.
-";
+const AFTER_HELP: &str = "\
+Normalization options of eval and test (the default first): --escaped-slashes
+reject|decode|keep, --backslash reject|slash, --semicolon reject|keep|strip,
+--no-merge-slashes, --strict-escapes, --underscores-in-headers. Each decides how a
+request path or header is read, and each non-default reading reopens an attack
+that the default closes: pick the one that matches how your backend reads paths
+(`portcullis eval --help` says which attack each one trades off).
 
-/// What the command line asks for.
-#[derive(Debug, PartialEq)]
-pub enum Command {
-    /// Print the usage on stdout.
-    Help,
-    /// Print the version on stdout.
-    Version,
-    /// `check FILE...`
-    Check {
-        /// Policy files, compiled as one policy.
-        files: Vec<String>,
-    },
-    /// `eval -p FILE... [REQUESTS]`
-    Eval {
-        /// Policy files, compiled as one policy.
-        policies: Vec<String>,
-        /// The requests file; `None` or `-` is stdin.
-        requests: Option<String>,
-        /// Normalization options.
-        options: Options,
-    },
-    /// `test FILE...`
-    Test {
-        /// Policy files, compiled as one policy.
-        files: Vec<String>,
-        /// Normalization options.
-        options: Options,
-    },
+Exit status: 0 success, 1 the policy does not compile (or a test fails), 2 a
+usage error; `portcullis COMMAND --help` gives each command's.";
+
+/// `portcullis`: check, test and evaluate Portcullis policies.
+#[derive(Debug, Parser)]
+#[command(
+    name = "portcullis",
+    bin_name = "portcullis",
+    version,
+    about = "Check, test and evaluate Portcullis authorization policies",
+    after_help = AFTER_HELP,
+    subcommand_required = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-/// A command line that cannot be understood; exit status 2.
-#[derive(Debug, PartialEq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// What the command line asks for: a command to run, or text to print and an exit
+/// status (help, the version, a usage error).
+#[derive(Debug)]
+pub enum Parsed {
+    /// Run this command.
+    Run(Command),
+    /// Print `text` on stdout, exit 0.
+    Print(String),
+    /// Print `text` on stderr, exit 2.
+    Usage(String),
 }
 
-fn usage(message: impl Into<String>) -> UsageError {
-    UsageError(message.into())
-}
-
-/// One argument after splitting: a flag (with a value if written `--flag=value`) or
-/// a positional argument.
-enum Arg {
-    Flag { name: String, value: Option<String> },
-    Positional(String),
-}
-
-/// Splits the arguments after the command word into flags and positionals.
-struct Args {
-    rest: std::vec::IntoIter<String>,
-    only_positional: bool,
-}
-
-impl Args {
-    fn next(&mut self) -> Option<Arg> {
-        let arg = self.rest.next()?;
-        if self.only_positional || arg == "-" || !arg.starts_with('-') {
-            return Some(Arg::Positional(arg));
-        }
-        if arg == "--" {
-            self.only_positional = true;
-            return self.next();
-        }
-        match arg.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => Some(Arg::Flag {
-                name: name.to_string(),
-                value: Some(value.to_string()),
-            }),
-            _ => Some(Arg::Flag {
-                name: arg,
-                value: None,
-            }),
-        }
-    }
-
-    /// The value of a flag: the inline `=value`, else the next argument.
-    fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, UsageError> {
-        match inline {
-            Some(value) => Ok(value),
-            None => self
-                .rest
-                .next()
-                .ok_or_else(|| usage(format!("`{name}` needs a value"))),
-        }
-    }
-}
-
-/// Which normalization flags were seen, to refuse repeats.
-#[derive(Default)]
-struct OptionFlags {
-    /// `Options` is `#[non_exhaustive]`: start from the default and set fields.
-    options: Options,
-    seen: Vec<&'static str>,
-}
-
-impl OptionFlags {
-    /// Handles `name` if it is a normalization flag; `Ok(false)` if it is not one.
-    fn take(
-        &mut self,
-        name: &str,
-        inline: Option<String>,
-        args: &mut Args,
-    ) -> Result<bool, UsageError> {
-        let key: &'static str = match name {
-            "--escaped-slashes" => "--escaped-slashes",
-            "--backslash" => "--backslash",
-            "--semicolon" => "--semicolon",
-            "--no-merge-slashes" => "--no-merge-slashes",
-            "--strict-escapes" => "--strict-escapes",
-            "--underscores-in-headers" => "--underscores-in-headers",
-            _ => return Ok(false),
-        };
-        if self.seen.contains(&key) {
-            return Err(usage(format!("`{key}` given more than once")));
-        }
-        self.seen.push(key);
-        let options = &mut self.options;
-        // The flags that take no value.
-        let switch: Option<fn(&mut Options)> = match key {
-            "--no-merge-slashes" => Some(|o| o.merge_slashes = false),
-            "--strict-escapes" => Some(|o| o.strict_escapes = true),
-            "--underscores-in-headers" => Some(|o| o.underscores_in_headers = true),
-            _ => None,
-        };
-        if let Some(set) = switch {
-            if inline.is_some() {
-                return Err(usage(format!("`{key}` takes no value")));
-            }
-            set(options);
-            return Ok(true);
-        }
-        let value = args.value(key, inline)?;
-        let bad = |valid: &str| usage(format!("`{key}` must be one of {valid}, not `{value}`"));
-        match key {
-            "--escaped-slashes" => {
-                options.escaped_slashes = match value.as_str() {
-                    "reject" => EscapedSlashes::Reject,
-                    "decode" => EscapedSlashes::Decode,
-                    "keep" => EscapedSlashes::Keep,
-                    _ => return Err(bad("reject, decode, keep")),
-                }
-            }
-            "--backslash" => {
-                options.backslash = match value.as_str() {
-                    "reject" => Backslash::Reject,
-                    "slash" => Backslash::Slash,
-                    _ => return Err(bad("reject, slash")),
-                }
-            }
-            _ => {
-                options.semicolon = match value.as_str() {
-                    "reject" => Semicolon::Reject,
-                    "keep" => Semicolon::Keep,
-                    "strip" => Semicolon::Strip,
-                    _ => return Err(bad("reject, keep, strip")),
-                }
-            }
-        }
-        Ok(true)
-    }
-}
-
-fn is_help(name: &str) -> bool {
-    name == "-h" || name == "--help"
-}
-
-fn unknown(name: &str, command: &str) -> UsageError {
-    usage(format!("unknown option `{name}` for `{command}`"))
-}
-
-/// Parses the arguments after the program name.
-pub fn parse<I>(args: I) -> Result<Command, UsageError>
+/// Parses the arguments, program name included.
+pub fn parse<I>(args: I) -> Parsed
 where
     I: IntoIterator<Item = OsString>,
 {
-    let args = args
-        .into_iter()
-        .map(|a| {
-            a.into_string()
-                .map_err(|a| usage(format!("argument {a:?} is not valid UTF-8")))
-        })
-        .collect::<Result<Vec<String>, UsageError>>()?;
-    let mut args = args.into_iter();
-    let Some(command) = args.next() else {
-        return Err(usage("no command given"));
+    let args: Vec<OsString> = args.into_iter().collect();
+    let mut command = command();
+    command.build();
+    if let Some(message) = short_flag_with_equals(&args) {
+        return Parsed::Usage(usage_text(&message, &mut command, &args));
+    }
+    let matches = match command.try_get_matches_from_mut(&args) {
+        Ok(matches) => matches,
+        Err(e) => return from_error(&e, &mut command, &args),
     };
-    let mut rest = Args {
-        rest: args,
-        only_positional: false,
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => Parsed::Run(cli.command),
+        Err(e) => from_error(&e, &mut command, &args),
+    }
+}
+
+/// The command definition, with the help template on every command.
+pub fn command() -> clap::Command {
+    Cli::command()
+        .help_template(HELP_TEMPLATE)
+        .mut_subcommands(|sub| sub.help_template(HELP_TEMPLATE))
+}
+
+/// `-p=FILE`: clap would read it as `FILE`, but it reads as a file named `=FILE` just
+/// as well, so it is refused; `-p FILE` and `--policy=FILE` are not ambiguous.
+fn short_flag_with_equals(args: &[OsString]) -> Option<String> {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .take_while(|a| a != "--")
+        .find(|a| a.starts_with("-p="))
+        .map(|a| format!("`{a}` is ambiguous: write `-p FILE` or `--policy=FILE`"))
+}
+
+fn from_error(e: &clap::Error, command: &mut clap::Command, args: &[OsString]) -> Parsed {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Parsed::Print(e.to_string()),
+        _ => Parsed::Usage(usage_text(&message(e), command, args)),
+    }
+}
+
+/// `portcullis: MESSAGE`, then the usage of the command the arguments name (or of
+/// `portcullis` itself) and where to read more.
+fn usage_text(message: &str, command: &mut clap::Command, args: &[OsString]) -> String {
+    // The first argument that is not an option names the command, if it names one.
+    let name = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'));
+    let (usage, help) = match name.and_then(|n| command.find_subcommand_mut(n)) {
+        Some(sub) => (
+            sub.render_usage().to_string(),
+            format!("portcullis {} --help", sub.get_name()),
+        ),
+        None => (
+            command.render_usage().to_string(),
+            "portcullis --help".to_string(),
+        ),
     };
-    match command.as_str() {
-        "-h" | "--help" | "help" => Ok(Command::Help),
-        "-V" | "--version" => Ok(Command::Version),
-        "check" => parse_check(&mut rest),
-        "eval" => parse_eval(&mut rest),
-        "test" => parse_test(&mut rest),
-        other if other.starts_with('-') => Err(usage(format!("unknown option `{other}`"))),
-        other => Err(usage(format!("unknown command `{other}`"))),
+    format!("portcullis: {message}\n\n{usage}\n\nFor more, try `{help}`.\n")
+}
+
+/// The message of a usage error, with clap's suggestions ("did you mean").
+fn message(e: &clap::Error) -> String {
+    let string = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let strings = |kind| match e.get(kind) {
+        Some(ContextValue::Strings(list)) => list.clone(),
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    };
+    let quoted = |list: Vec<String>| {
+        list.iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let arg = string(ContextKind::InvalidArg);
+    let value = string(ContextKind::InvalidValue);
+    let mut message = match (e.kind(), arg, value) {
+        (ErrorKind::InvalidValue, Some(arg), Some("")) => format!("`{arg}` needs a value"),
+        (ErrorKind::InvalidValue, Some(arg), Some(value)) => format!(
+            "`{arg}` must be one of {}, not `{value}`",
+            strings(ContextKind::ValidValue).join(", ")
+        ),
+        (ErrorKind::UnknownArgument, Some(arg), _) if arg.starts_with('-') => {
+            format!("unknown option `{arg}`")
+        }
+        (ErrorKind::UnknownArgument, Some(arg), _) => format!("unexpected argument `{arg}`"),
+        (ErrorKind::InvalidSubcommand, ..) => format!(
+            "unknown command `{}`",
+            string(ContextKind::InvalidSubcommand).unwrap_or("")
+        ),
+        (
+            ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+            ..,
+        ) => "no command given".to_string(),
+        (ErrorKind::MissingRequiredArgument, ..) => {
+            format!("missing {}", quoted(strings(ContextKind::InvalidArg)))
+        }
+        (ErrorKind::TooManyValues, Some(arg), Some(value)) if !arg.contains('<') => {
+            format!("`{arg}` takes no value, got `{value}`")
+        }
+        (ErrorKind::TooManyValues, Some(_), Some(value)) => {
+            format!("unexpected argument `{value}`")
+        }
+        (ErrorKind::ArgumentConflict, Some(arg), _)
+            if string(ContextKind::PriorArg) == Some(arg) =>
+        {
+            format!("`{arg}` given more than once")
+        }
+        (ErrorKind::InvalidUtf8, ..) => "an argument is not valid UTF-8".to_string(),
+        // Anything else: clap's own sentence, without its `error: `.
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("");
+            first.strip_prefix("error: ").unwrap_or(first).to_string()
+        }
+    };
+    let mut suggestions: Vec<String> = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .flat_map(strings)
+    .collect();
+    // `help` is close to many short words, and never what was meant when a real
+    // command is close too.
+    if suggestions.len() > 1 {
+        suggestions.retain(|s| s != "help");
+    }
+    if !suggestions.is_empty() {
+        message.push_str("; did you mean ");
+        message.push_str(
+            &suggestions
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        );
+        message.push('?');
+    }
+    if let Some(ContextValue::StyledStrs(tips)) = e.get(ContextKind::Suggested) {
+        for tip in tips {
+            message.push_str(&format!("\n  tip: {tip}"));
+        }
+    }
+    message
+}
+
+/// How requests are read: the normalization options of the language (the same for
+/// every command that reads requests: eval, test, and later explain, diff, serve).
+#[derive(Clone, Copy, Debug, Args)]
+#[command(next_help_heading = "Normalization (how request paths and headers are read)")]
+pub struct Normalization {
+    /// What `%2F` and `%5C` in a path mean
+    ///
+    /// The attack: `/public%2F..%2Fadmin` is one segment to a proxy
+    /// but `/admin` to a backend that decodes before routing (Istio
+    /// CVE-2021-31920).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "MODE",
+        value_enum,
+        default_value_t = EscapedSlashesArg::Reject
+    )]
+    pub escaped_slashes: EscapedSlashesArg,
+
+    /// What a raw `\` in a path means
+    ///
+    /// The attack: `/public\..\admin` is one odd segment to a proxy but
+    /// `/admin` to a backend that reads `\` as `/` (IIS, some
+    /// frameworks).
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "MODE",
+        value_enum,
+        default_value_t = BackslashArg::Reject
+    )]
+    pub backslash: BackslashArg,
+
+    /// What `;` (path parameters) in a path means
+    ///
+    /// The attack: `/public/..;/admin` is a segment `..;` to a proxy but
+    /// `..` to a servlet container that strips parameters (Tomcat,
+    /// Jetty), which serves `/admin`.
+    #[arg(
+        verbatim_doc_comment,
+        long,
+        value_name = "MODE",
+        value_enum,
+        default_value_t = SemicolonArg::Reject
+    )]
+    pub semicolon: SemicolonArg,
+
+    /// Keep runs of `/` instead of merging them
+    ///
+    /// Merging (the default) closes `//admin`, which is not under
+    /// `/admin/**` for a literal matcher but is served as `/admin` by
+    /// most backends (Envoy CVE-2019-9901). Turn it off only for a
+    /// backend that keeps empty segments apart: then `//admin/x` gets
+    /// past a deny rule for `/admin/**`.
+    #[arg(verbatim_doc_comment, long)]
+    pub no_merge_slashes: bool,
+
+    /// Also refuse escapes that a second decoder could change
+    ///
+    /// `%25` (`%252e%252e` is `..` to a backend that decodes twice),
+    /// `%3B`, `%3F`, `%23`, escaped controls and space (trimmed by some
+    /// frameworks) and escaped non-ASCII bytes (a full-width `/` that
+    /// Unicode folding turns into `/`). For backends that decode twice,
+    /// strip `;` after decoding, trim or fold Unicode; the cost is that
+    /// legitimate `%25`, `%20` and UTF-8 names are refused too.
+    #[arg(verbatim_doc_comment, long)]
+    pub strict_escapes: bool,
+
+    /// Accept header names with `_`
+    ///
+    /// Refused by default: CGI-style backends (PHP-FPM, Django, Rack)
+    /// store `x_env` and `x-env` as one header, so `x_env: prod` would
+    /// get past a rule on `header "x-env"`. Accept them only for a
+    /// backend that keeps `_` and `-` apart, and then test both
+    /// spellings in the policy.
+    #[arg(verbatim_doc_comment, long)]
+    pub underscores_in_headers: bool,
+}
+
+impl Normalization {
+    /// The library's options for these flags.
+    pub fn options(&self) -> Options {
+        // `Options` is `#[non_exhaustive]`: start from the default and set fields.
+        let mut options = Options::default();
+        options.escaped_slashes = match self.escaped_slashes {
+            EscapedSlashesArg::Reject => EscapedSlashes::Reject,
+            EscapedSlashesArg::Decode => EscapedSlashes::Decode,
+            EscapedSlashesArg::Keep => EscapedSlashes::Keep,
+        };
+        options.backslash = match self.backslash {
+            BackslashArg::Reject => Backslash::Reject,
+            BackslashArg::Slash => Backslash::Slash,
+        };
+        options.semicolon = match self.semicolon {
+            SemicolonArg::Reject => Semicolon::Reject,
+            SemicolonArg::Keep => Semicolon::Keep,
+            SemicolonArg::Strip => Semicolon::Strip,
+        };
+        options.merge_slashes = !self.no_merge_slashes;
+        options.strict_escapes = self.strict_escapes;
+        options.underscores_in_headers = self.underscores_in_headers;
+        options
     }
 }
 
-fn parse_check(args: &mut Args) -> Result<Command, UsageError> {
-    let mut files = Vec::new();
-    while let Some(arg) = args.next() {
-        match arg {
-            Arg::Positional(file) => files.push(file),
-            Arg::Flag { name, .. } if is_help(&name) => return Ok(Command::Help),
-            Arg::Flag { name, .. } => return Err(unknown(&name, "check")),
-        }
-    }
-    if files.is_empty() {
-        return Err(usage("`check` needs at least one policy file"));
-    }
-    Ok(Command::Check { files })
+/// `--escaped-slashes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EscapedSlashesArg {
+    /// The request is invalid (denied)
+    Reject,
+    /// `%2F` is `/`, `%5C` is `\`: for a backend that decodes them
+    Decode,
+    /// Text in its segment: for a backend that routes on the raw path
+    Keep,
 }
 
-fn parse_eval(args: &mut Args) -> Result<Command, UsageError> {
-    let mut policies = Vec::new();
-    let mut requests = None;
-    let mut flags = OptionFlags::default();
-    while let Some(arg) = args.next() {
-        match arg {
-            Arg::Positional(file) => {
-                if let Some(first) = &requests {
-                    return Err(usage(format!(
-                        "`eval` takes one requests file, got `{first}` and `{file}`"
-                    )));
-                }
-                requests = Some(file);
-            }
-            Arg::Flag { name, .. } if is_help(&name) => return Ok(Command::Help),
-            Arg::Flag { name, value } if name == "-p" || name == "--policy" => {
-                policies.push(args.value(&name, value)?);
-            }
-            Arg::Flag { name, value } => {
-                if !flags.take(&name, value, args)? {
-                    return Err(unknown(&name, "eval"));
-                }
-            }
-        }
-    }
-    if policies.is_empty() {
-        return Err(usage("`eval` needs a policy: `-p FILE`"));
-    }
-    Ok(Command::Eval {
-        policies,
-        requests,
-        options: flags.options,
-    })
+/// `--backslash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackslashArg {
+    /// The request is invalid (denied)
+    Reject,
+    /// `\` is `/`, as such backends read it
+    Slash,
 }
 
-fn parse_test(args: &mut Args) -> Result<Command, UsageError> {
-    let mut files = Vec::new();
-    let mut flags = OptionFlags::default();
-    while let Some(arg) = args.next() {
-        match arg {
-            Arg::Positional(file) => files.push(file),
-            Arg::Flag { name, .. } if is_help(&name) => return Ok(Command::Help),
-            Arg::Flag { name, value } => {
-                if !flags.take(&name, value, args)? {
-                    return Err(unknown(&name, "test"));
-                }
-            }
-        }
-    }
-    if files.is_empty() {
-        return Err(usage("`test` needs at least one policy file"));
-    }
-    Ok(Command::Test {
-        files,
-        options: flags.options,
-    })
+/// `--semicolon`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SemicolonArg {
+    /// The request is invalid (denied)
+    Reject,
+    /// Plain text: only for a backend where `;` means nothing
+    Keep,
+    /// Each segment loses its `;...` parameters, as servlet containers do
+    Strip,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    #![allow(clippy::unwrap_used, clippy::panic)]
 
-    fn parse_str(args: &[&str]) -> Result<Command, UsageError> {
-        parse(args.iter().map(OsString::from))
+    use super::*;
+    use crate::commands::{eval, test};
+
+    fn parse_str(args: &[&str]) -> Parsed {
+        parse(
+            std::iter::once("portcullis")
+                .chain(args.iter().copied())
+                .map(OsString::from),
+        )
     }
 
-    fn eval_options(args: &[&str]) -> Options {
-        match parse_str(args).unwrap() {
-            Command::Eval { options, .. } => options,
+    fn eval_args(args: &[&str]) -> eval::Args {
+        match parse_str(args) {
+            Parsed::Run(Command::Eval(args)) => args,
             other => panic!("not eval: {other:?}"),
         }
     }
 
+    fn usage(args: &[&str]) -> String {
+        match parse_str(args) {
+            Parsed::Usage(text) => text,
+            other => panic!("{args:?} should be a usage error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        command().debug_assert();
+    }
+
     #[test]
     fn commands() {
-        assert_eq!(parse_str(&["--help"]).unwrap(), Command::Help);
-        assert_eq!(parse_str(&["-V"]).unwrap(), Command::Version);
-        assert_eq!(parse_str(&["check", "-h"]).unwrap(), Command::Help);
-        assert_eq!(
-            parse_str(&["check", "a.pcl", "b.pcl"]).unwrap(),
-            Command::Check {
-                files: vec!["a.pcl".into(), "b.pcl".into()]
+        assert!(matches!(parse_str(&["--help"]), Parsed::Print(t) if t.starts_with("Usage:")));
+        assert!(matches!(parse_str(&["-V"]), Parsed::Print(t) if t.starts_with("portcullis ")));
+        assert!(matches!(parse_str(&["check", "-h"]), Parsed::Print(_)));
+        match parse_str(&["check", "a.pcl", "b.pcl"]) {
+            Parsed::Run(Command::Check(args)) => assert_eq!(args.files, ["a.pcl", "b.pcl"]),
+            other => panic!("{other:?}"),
+        }
+        let args = eval_args(&["eval", "-p", "a.pcl", "--policy=b.pcl", "-"]);
+        assert_eq!(args.policies, ["a.pcl", "b.pcl"]);
+        assert_eq!(args.requests.as_deref(), Some("-"));
+        assert_eq!(args.normalization.options(), Options::default());
+        match parse_str(&["test", "--", "-odd.pcl"]) {
+            Parsed::Run(Command::Test(test::Args { files, .. })) => {
+                assert_eq!(files, ["-odd.pcl"]);
             }
-        );
-        assert_eq!(
-            parse_str(&["eval", "-p", "a.pcl", "--policy=b.pcl", "-"]).unwrap(),
-            Command::Eval {
-                policies: vec!["a.pcl".into(), "b.pcl".into()],
-                requests: Some("-".into()),
-                options: Options::default(),
-            }
-        );
-        assert_eq!(
-            parse_str(&["test", "--", "-odd.pcl"]).unwrap(),
-            Command::Test {
-                files: vec!["-odd.pcl".into()],
-                options: Options::default(),
-            }
-        );
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
     fn options() {
-        let o = eval_options(&[
+        let o = eval_args(&[
             "eval",
             "-p",
             "a",
@@ -388,21 +423,28 @@ mod tests {
             "--semicolon",
             "strip",
             "--no-merge-slashes",
-        ]);
+            "--strict-escapes",
+            "--underscores-in-headers",
+        ])
+        .normalization
+        .options();
         assert_eq!(o.escaped_slashes, EscapedSlashes::Decode);
         assert_eq!(o.backslash, Backslash::Slash);
         assert_eq!(o.semicolon, Semicolon::Strip);
         assert!(!o.merge_slashes);
-        let o = eval_options(&[
+        assert!(o.strict_escapes);
+        assert!(o.underscores_in_headers);
+        let o = eval_args(&[
             "eval",
             "-p",
             "a",
             "--escaped-slashes=keep",
             "--semicolon=keep",
-        ]);
+        ])
+        .normalization
+        .options();
         assert_eq!(o.escaped_slashes, EscapedSlashes::Keep);
         assert_eq!(o.semicolon, Semicolon::Keep);
-        assert_eq!(eval_options(&["eval", "-p", "a"]), Options::default());
     }
 
     #[test]
@@ -415,6 +457,7 @@ mod tests {
             &["check", "--semicolon", "keep", "a"],
             &["eval", "r.jsonl"],
             &["eval", "-p"],
+            &["eval", "-p=a"],
             &["eval", "-p", "a", "x.jsonl", "y.jsonl"],
             &["eval", "-p", "a", "--semicolon", "maybe"],
             &["eval", "-p", "a", "--semicolon"],
@@ -425,7 +468,39 @@ mod tests {
             &["test"],
             &["test", "-x", "a"],
         ] {
-            assert!(parse_str(args).is_err(), "{args:?} should be a usage error");
+            let text = usage(args);
+            assert!(text.starts_with("portcullis: "), "{text}");
+            assert!(text.contains("Usage: portcullis"), "{text}");
         }
+    }
+
+    #[test]
+    fn usage_error_messages() {
+        let first = |args: &[&str]| usage(args).lines().next().unwrap().to_string();
+        assert_eq!(
+            first(&["eval", "-p", "a", "--semicolon", "maybe"]),
+            "portcullis: `--semicolon <MODE>` must be one of reject, keep, strip, not `maybe`"
+        );
+        assert_eq!(
+            first(&["evl"]),
+            "portcullis: unknown command `evl`; did you mean `eval`?"
+        );
+        assert_eq!(
+            first(&["eval", "-p", "a", "--no-merge-slash"]),
+            "portcullis: unknown option `--no-merge-slash`; did you mean `--no-merge-slashes`?"
+        );
+        assert_eq!(
+            first(&["eval", "-p", "a", "--semicolon=keep", "--semicolon=keep"]),
+            "portcullis: `--semicolon <MODE>` given more than once"
+        );
+        assert_eq!(
+            first(&["eval", "-p", "a", "--no-merge-slashes=yes"]),
+            "portcullis: `--no-merge-slashes` takes no value, got `yes`"
+        );
+        assert_eq!(first(&[]), "portcullis: no command given");
+        assert_eq!(
+            first(&["eval", "r.jsonl"]),
+            "portcullis: missing `--policy <FILE>`"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `portcullis`: check, test and evaluate Portcullis policies from the command line.
 //!
 //! The contract (commands, exit statuses, JSON formats) is `spec/CLI.md`. Exit status
-//! 2 is also used for usage errors, which the contract leaves open.
+//! 2 is also used for usage errors.
 #![forbid(unsafe_code)]
 
 mod args;
@@ -12,27 +12,17 @@ mod request_json;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use args::{Command, USAGE};
+use args::Parsed;
 
 fn main() -> ExitCode {
-    let status = match args::parse(std::env::args_os().skip(1)) {
-        Ok(Command::Help) => {
-            print_stdout(USAGE);
+    let status = match args::parse(std::env::args_os()) {
+        Parsed::Run(command) => command.run(),
+        Parsed::Print(text) => {
+            print_stdout(&text);
             0
         }
-        Ok(Command::Version) => {
-            print_stdout(&format!("portcullis {}\n", env!("CARGO_PKG_VERSION")));
-            0
-        }
-        Ok(Command::Check { files }) => commands::check::run(&files),
-        Ok(Command::Eval {
-            policies,
-            requests,
-            options,
-        }) => commands::eval::run(&policies, requests.as_deref(), options),
-        Ok(Command::Test { files, options }) => commands::test::run(&files, options),
-        Err(e) => {
-            let _ = write!(io::stderr().lock(), "portcullis: {e}\n\n{USAGE}");
+        Parsed::Usage(text) => {
+            let _ = io::stderr().lock().write_all(text.as_bytes());
             2
         }
     };

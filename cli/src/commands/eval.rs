@@ -17,18 +17,52 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use portcullis::Policy;
-use portcullis::normalize::Options;
 
 use super::{error, is_broken_pipe, load_policy};
+use crate::args::Normalization;
 use crate::decision_json::{DecisionJson, InputError};
 use crate::request_json::{is_json_whitespace, parse_line};
 
+const AFTER_HELP: &str = "\
+Each input line is one JSON request; `method` and `path` are required:
+  {\"method\":\"GET\",\"path\":\"/api/v1/orders/42\",\"identity\":\"spiffe://...\",
+   \"host\":\"orders.svc:8443\",\"port\":8443,\"source\":\"10.1.2.3\",
+   \"headers\":{\"x-env\":\"prod\"},\"attrs\":{\"tenant\":\"acme\"}}
+Blank lines are skipped. Each request line gives one decision line, in order:
+  {\"decision\":\"allow\",\"reason\":\"rule\",\"rule\":\"name\",\"audit\":[]}
+(plus \"error\" when the reason is invalid_request); a line that is not a valid
+request gives {\"error\":\"...\"} and the other lines are still evaluated.
+
+Exit status: 0 every line evaluated; 1 the policy does not compile (reported as
+`portcullis check` does) or cannot be read; 2 some line was not a valid request,
+the requests cannot be read, or a usage error.
+
+The normalization options are the same for `portcullis test`.";
+
+/// `eval -p FILE... [REQUESTS]`
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// A policy file (repeatable: the files form one policy)
+    #[arg(short = 'p', long = "policy", value_name = "FILE", required = true)]
+    pub policies: Vec<String>,
+
+    /// The requests, one JSON object per line; stdin when absent or `-`
+    #[arg(value_name = "REQUESTS")]
+    pub requests: Option<String>,
+
+    /// How requests are read.
+    #[command(flatten)]
+    pub normalization: Normalization,
+}
+
 /// Runs `eval`.
-pub fn run(policies: &[String], requests: Option<&str>, options: Options) -> u8 {
-    let Some(policy) = load_policy(policies) else {
+pub fn run(args: &Args) -> u8 {
+    let Some(policy) = load_policy(&args.policies) else {
         return 1;
     };
-    let policy = policy.with_options(options);
+    let policy = policy.with_options(args.normalization.options());
+    let requests = args.requests.as_deref();
     let input: Box<dyn Read> = match requests {
         None | Some("-") => Box::new(io::stdin()),
         Some(path) => match File::open(path) {

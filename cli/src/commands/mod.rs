@@ -1,4 +1,6 @@
-//! The commands, each returning its exit status.
+//! The commands: one file each, holding its arguments (`Args`) and its `run`, which
+//! returns the exit status. [`Command`] lists them; adding a command is a file here,
+//! a variant and a match arm.
 
 pub mod check;
 pub mod eval;
@@ -6,7 +8,31 @@ pub mod test;
 
 use std::io::{self, Write};
 
+use clap::Subcommand;
 use portcullis::Policy;
+
+/// The commands. The doc comment of each variant is its one-line description in
+/// `portcullis --help`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse, check and compile policy files as one policy
+    Check(check::Args),
+    /// Evaluate JSON requests, one per line, and print one JSON decision per line
+    Eval(eval::Args),
+    /// Run the policy's `test` blocks and print the failures and a summary
+    Test(test::Args),
+}
+
+impl Command {
+    /// Runs the command; its exit status.
+    pub fn run(self) -> u8 {
+        match self {
+            Command::Check(args) => check::run(&args),
+            Command::Eval(args) => eval::run(&args),
+            Command::Test(args) => test::run(&args),
+        }
+    }
+}
 
 /// Writes to stderr, ignoring failure: there is nowhere left to report it.
 pub fn error(message: impl std::fmt::Display) {

@@ -4,16 +4,43 @@
 
 use std::io::{self, BufWriter, Write};
 
-use portcullis::normalize::Options;
-
 use super::{error, is_broken_pipe, load_policy};
+use crate::args::Normalization;
+
+const AFTER_HELP: &str = "\
+Prints each expectation that does not hold as
+  file:line:col: test `name`: expected allow, got deny (default)
+then the summary `N passed, M failed`, on stdout.
+
+Exit status: 0 every expectation holds (a policy without tests passes); 1 one does
+not, or the policy does not compile (reported as `portcullis check` does), or a
+file cannot be read; 2 a usage error.
+
+The normalization options decide how the expectations' requests are read, as they
+do for `portcullis eval`: an expectation can assert that a malformed request is
+denied.";
+
+/// `test [OPTIONS] FILE...`
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Policy files, compiled as one policy
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+
+    /// How requests are read.
+    #[command(flatten)]
+    pub normalization: Normalization,
+}
 
 /// Runs `test`.
-pub fn run(files: &[String], options: Options) -> u8 {
-    let Some(policy) = load_policy(files) else {
+pub fn run(args: &Args) -> u8 {
+    let Some(policy) = load_policy(&args.files) else {
         return 1;
     };
-    let report = policy.with_options(options).run_tests();
+    let report = policy
+        .with_options(args.normalization.options())
+        .run_tests();
     let status = if report.failures().is_empty() { 0 } else { 1 };
     let mut out = BufWriter::new(io::stdout().lock());
     let written = report
