@@ -1,0 +1,104 @@
+//! `portcullis test` against `spec/CLI.md`: the failure lines, the summary and the
+//! exit statuses.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{Dir, MESH, assert_diagnostic, line_of};
+
+#[test]
+fn test_without_tests_passes() {
+    let dir = Dir::new("test_without_tests");
+    dir.write("p.pcl", "default deny\n");
+    let out = dir.run(&["test", "p.pcl"]);
+    out.assert(0);
+    assert_eq!(out.stdout, "0 passed, 0 failed\n");
+}
+
+#[test]
+fn test_the_mesh_example() {
+    let dir = Dir::new("test_the_mesh_example");
+    dir.write("mesh.pcl", MESH);
+    let out = dir.run(&["test", "mesh.pcl"]);
+    out.assert(0);
+    assert_eq!(out.stdout, "35 passed, 0 failed\n");
+    // Merging slashes or not changes none of its expectations.
+    let out = dir.run(&["test", "--no-merge-slashes", "mesh.pcl"]);
+    out.assert(0);
+    assert_eq!(out.stdout, "35 passed, 0 failed\n");
+}
+
+#[test]
+fn test_options_change_the_outcome() {
+    let dir = Dir::new("test_options");
+    dir.write("mesh.pcl", MESH);
+    let block = "test `deny rules and malformed requests`";
+    for (flags, needle) in [
+        (&["--semicolon", "keep"][..], r#""/static/a;b.css""#),
+        (&["--semicolon=strip"], r#""/static/a;b.css""#),
+        (&["--backslash", "slash"], r#""/static\\site.css""#),
+        (
+            &["--escaped-slashes=keep"],
+            r#""/api/v1/orders/..%2fadmin""#,
+        ),
+    ] {
+        let mut args = vec!["test"];
+        args.extend_from_slice(flags);
+        args.push("mesh.pcl");
+        let out = dir.run(&args);
+        out.assert(1);
+        let line = line_of(MESH, needle);
+        let lines = out.lines();
+        assert_eq!(lines.len(), 2, "{flags:?}: {out:#?}");
+        assert!(
+            lines[0].starts_with(&format!(
+                "mesh.pcl:{line}:3: {block}: expected deny, got allow"
+            )),
+            "{flags:?}: {}",
+            lines[0]
+        );
+        assert_eq!(lines[1], "34 passed, 1 failed");
+    }
+}
+
+#[test]
+fn test_failures_are_listed_then_the_summary() {
+    let dir = Dir::new("test_failures");
+    dir.write("rules.pcl", "allow \"probes\" { path \"/healthz\" }\n");
+    dir.write(
+        "t.pcl",
+        "test \"t\" {\n  allow GET \"/\"\n  allow GET \"/healthz\" by \"probes\"\n  deny GET \"/healthz\"\n}\n",
+    );
+    let out = dir.run(&["test", "rules.pcl", "t.pcl"]);
+    out.assert(1);
+    let lines = out.lines();
+    assert_eq!(lines.len(), 3, "{out:#?}");
+    assert_eq!(
+        lines[0],
+        "t.pcl:2:3: test `t`: expected allow, got deny (default)"
+    );
+    assert!(
+        lines[1].starts_with("t.pcl:4:3: test `t`: expected deny, got allow"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "1 passed, 2 failed");
+}
+
+#[test]
+fn test_compile_error_exits_1() {
+    let dir = Dir::new("test_compile_error");
+    dir.write(
+        "bad.pcl",
+        "default allow\ndefault deny\ntest \"t\" { deny GET \"/\" }\n",
+    );
+    let out = dir.run(&["test", "bad.pcl"]);
+    out.assert(1);
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert_diagnostic(&out.stderr, "bad.pcl", 2, 1, "default deny");
+}
