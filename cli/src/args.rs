@@ -77,7 +77,10 @@ where
         Err(e) => return from_error(&e, &mut command, &args),
     };
     match Cli::from_arg_matches(&matches) {
-        Ok(cli) => Parsed::Run(cli.command),
+        Ok(cli) => match cli.command.check_usage() {
+            Ok(()) => Parsed::Run(cli.command),
+            Err(message) => Parsed::Usage(usage_text(&message, &mut command, &args)),
+        },
         Err(e) => from_error(&e, &mut command, &args),
     }
 }

@@ -6,10 +6,12 @@
 //!
 //! Keys always in this order; `rule` is `null` unless the reason is `rule`; `error`
 //! only when the reason is `invalid_request`. An input line that is not a request
-//! gives `{"error":"..."}` and nothing else.
+//! gives `{"error":"..."}` and nothing else. Either ends with the input line's `id`,
+//! exactly as written, when it has one.
 
 use portcullis::{Decision, Reason};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 use crate::request_json::LineError;
 
@@ -22,6 +24,8 @@ pub struct DecisionJson<'a> {
     audit: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RawValue>,
 }
 
 impl<'a> DecisionJson<'a> {
@@ -43,25 +47,60 @@ impl<'a> DecisionJson<'a> {
             rule: decision.rule(),
             audit: decision.audit().collect(),
             error,
+            id: None,
         }
+    }
+
+    /// The same, echoing the input line's `id`.
+    pub fn with_id(self, id: Option<&'a RawValue>) -> DecisionJson<'a> {
+        DecisionJson { id, ..self }
     }
 }
 
 /// The output for an input line that is not a valid request.
 #[derive(Debug, Serialize)]
-pub struct InputError {
+pub struct InputError<'a> {
     error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RawValue>,
 }
 
-impl InputError {
+impl<'a> InputError<'a> {
     /// `{"error": "line N, column C: message"}` (`line N: message` without a column).
-    pub fn new(line: usize, error: &LineError) -> InputError {
+    pub fn new(line: usize, error: &LineError) -> InputError<'a> {
         let error = match error.column {
             Some(column) => format!("line {line}, column {column}: {}", error.message),
             None => format!("line {line}: {}", error.message),
         };
-        InputError { error }
+        InputError { error, id: None }
     }
+
+    /// The same, echoing the input line's `id`.
+    pub fn with_id(self, id: Option<&'a RawValue>) -> InputError<'a> {
+        InputError { id, ..self }
+    }
+}
+
+/// The `id` of an input line that is not a valid request, when the line is a JSON
+/// object with one `id` (whatever else is wrong with it).
+pub fn line_id(line: &[u8]) -> Option<Box<RawValue>> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        #[serde(default, deserialize_with = "some_raw")]
+        id: Option<Box<RawValue>>,
+    }
+
+    fn some_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+        Box::<RawValue>::deserialize(d).map(Some)
+    }
+
+    // A derived struct also reads a JSON array, by position: only an object has an
+    // `id`.
+    let first = line.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice::<IdOnly>(line).ok()?.id
 }
 
 #[cfg(test)]
@@ -88,6 +127,34 @@ mod tests {
             json,
             r#"{"error":"line 4: a request must be a JSON object"}"#
         );
+    }
+
+    #[test]
+    fn ids_are_echoed_as_written() {
+        let error = LineError {
+            column: None,
+            message: "missing field `path`".to_string(),
+        };
+        for id in [
+            r#""a""#,
+            "7",
+            "-1.5e3",
+            "null",
+            r#"{"b": [1, "c"]}"#,
+            "123456789012345678901234567890",
+        ] {
+            let line = format!(r#"{{"id": {id}, "method": "GET"}}"#);
+            let echoed = line_id(line.as_bytes()).unwrap();
+            assert_eq!(echoed.get(), id);
+            let json = serde_json::to_string(&InputError::new(1, &error).with_id(Some(&echoed)));
+            assert_eq!(
+                json.unwrap(),
+                format!(r#"{{"error":"line 1: missing field `path`","id":{id}}}"#)
+            );
+        }
+        for line in ["[\"x\"]", "{\"id\": 1", "{\"id\": 1, \"id\": 2}", "{}", "7"] {
+            assert!(line_id(line.as_bytes()).is_none(), "{line}");
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ use std::net::IpAddr;
 use portcullis::Request;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 /// One parsed request line, owning its strings; [`RequestLine::request`] borrows them.
 #[derive(Debug, Deserialize)]
@@ -46,9 +47,17 @@ pub struct RequestLine {
     headers: Headers,
     #[serde(default)]
     attrs: Attrs,
+    /// Not part of the request: echoed in the line's output (any JSON value).
+    #[serde(default, deserialize_with = "some_raw")]
+    id: Option<Box<RawValue>>,
 }
 
 impl RequestLine {
+    /// The line's `id`, as written.
+    pub fn id(&self) -> Option<&RawValue> {
+        self.id.as_deref()
+    }
+
     /// The library request for this line.
     pub fn request(&self) -> Request<'_> {
         let mut request = Request::new(&self.method, &self.path);
@@ -108,6 +117,10 @@ pub fn parse_line(line: &[u8]) -> Result<RequestLine, LineError> {
 /// JSON's insignificant whitespace.
 pub fn is_json_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn some_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 fn some_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

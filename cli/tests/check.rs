@@ -112,3 +112,29 @@ fn check_compiles_several_files_as_one_policy() {
     let second = out.stderr.find("second_default.pcl:1:1:").unwrap();
     assert!(dup < second, "{}", out.stderr);
 }
+
+#[test]
+fn check_reads_a_policy_from_stdin() {
+    let dir = Dir::new("check_reads_stdin");
+    dir.write("base.pcl", "let ops = [\"spiffe://p/ns/ops/sa/*\"]\n");
+    let out = dir.run_with_stdin(&["check", "-"], Some(b"default deny\n"));
+    out.assert(0);
+    assert!(out.stderr.is_empty(), "{out:#?}");
+    // With other files, as one policy, in command-line order.
+    let rules = b"allow \"ops\" { identity in ops }\n";
+    dir.run_with_stdin(&["check", "base.pcl", "-"], Some(rules))
+        .assert(0);
+    // Diagnostics name it `<stdin>`.
+    let out = dir.run_with_stdin(&["check", "-"], Some(rules));
+    out.assert(1);
+    assert_diagnostic(
+        &out.stderr,
+        "<stdin>",
+        1,
+        27,
+        "allow \"ops\" { identity in ops }",
+    );
+    let out = dir.run_with_stdin(&["check", "-"], Some(b"default deny\xff\n"));
+    out.assert(1);
+    assert!(out.stderr.contains("<stdin>"), "{out:#?}");
+}

@@ -447,3 +447,76 @@ fn eval_the_mesh_example() {
         ]
     );
 }
+
+#[test]
+fn eval_echoes_the_id_of_each_line() {
+    let dir = Dir::new("eval_echoes_id");
+    dir.write("p.pcl", "allow \"read\" { method GET }\n");
+    let input = [
+        r#"{"id": "a-1", "method": "GET", "path": "/"}"#,
+        r#"{"method": "POST", "path": "/", "id": 42}"#,
+        r#"{"id": {"trace": [1, "x"]}, "method": "GET", "path": "/a%2Fb"}"#,
+        r#"{"id": null, "method": "GET", "path": "/"}"#,
+        r#"{"id": 7, "path": "/"}"#,
+        r#"{"id": "b", "method": "GET", "path": "/", "port": "80"}"#,
+        r#"{"method": "GET", "path": "/"}"#,
+        r#"{"id": 1, "id": 2, "method": "GET", "path": "/"}"#,
+    ]
+    .join("\n");
+    let out = dir.run_with_stdin(&["eval", "-p", "p.pcl"], Some(input.as_bytes()));
+    out.assert(2);
+    let lines = out.lines();
+    assert_eq!(
+        lines[..4],
+        [
+            r#"{"decision":"allow","reason":"rule","rule":"read","audit":[],"id":"a-1"}"#,
+            r#"{"decision":"deny","reason":"default","rule":null,"audit":[],"id":42}"#,
+            r#"{"decision":"deny","reason":"invalid_request","rule":null,"audit":[],"error":"encoded slash in path","id":{"trace": [1, "x"]}}"#,
+            r#"{"decision":"allow","reason":"rule","rule":"read","audit":[],"id":null}"#,
+        ]
+    );
+    // Lines that are not valid requests echo their `id` too.
+    assert_eq!(
+        lines[4],
+        r#"{"error":"line 5, column 22: missing field `method`","id":7}"#
+    );
+    let error: serde_json::Value = serde_json::from_str(lines[5]).unwrap();
+    assert_eq!(error["id"], "b", "{}", lines[5]);
+    assert!(error["error"].as_str().unwrap().starts_with("line 6"));
+    // No `id`, no `id` in the output; an `id` given twice is invalid input, without
+    // an `id` to echo.
+    assert_eq!(
+        lines[6],
+        r#"{"decision":"allow","reason":"rule","rule":"read","audit":[]}"#
+    );
+    let error: serde_json::Value = serde_json::from_str(lines[7]).unwrap();
+    assert_eq!(error.as_object().unwrap().len(), 1, "{}", lines[7]);
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate field `id`")
+    );
+}
+
+#[test]
+fn eval_reads_the_policy_from_stdin() {
+    let dir = Dir::new("eval_policy_stdin");
+    dir.write("r.jsonl", format!("{GET_ROOT}\n"));
+    dir.write("base.pcl", "default allow\n");
+    let out = dir.run_with_stdin(&["eval", "-p", "-", "r.jsonl"], Some(b"default deny\n"));
+    out.assert(0);
+    assert_eq!(out.lines(), [DEFAULT_DENY]);
+    let out = dir.run_with_stdin(
+        &["eval", "-p", "base.pcl", "-p", "-", "r.jsonl"],
+        Some(b"deny \"all\" {}\n"),
+    );
+    out.assert(0);
+    assert_eq!(
+        out.lines(),
+        [r#"{"decision":"deny","reason":"rule","rule":"all","audit":[]}"#]
+    );
+    let out = dir.run_with_stdin(&["eval", "-p", "-", "r.jsonl"], Some(b"default dney\n"));
+    out.assert(1);
+    assert!(out.stderr.starts_with("<stdin>:1:9: error: "), "{out:#?}");
+}

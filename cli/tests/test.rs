@@ -102,3 +102,21 @@ fn test_compile_error_exits_1() {
     assert!(out.stdout.is_empty(), "{out:#?}");
     assert_diagnostic(&out.stderr, "bad.pcl", 2, 1, "default deny");
 }
+
+#[test]
+fn test_reads_a_policy_from_stdin() {
+    let dir = Dir::new("test_reads_stdin");
+    let out = dir.run_with_stdin(&["test", "-"], Some(MESH.as_bytes()));
+    out.assert(0);
+    assert_eq!(out.stdout, "35 passed, 0 failed\n");
+    let policy = "test \"t\" {\n  allow GET \"/\"\n}\n";
+    let out = dir.run_with_stdin(&["test", "-"], Some(policy.as_bytes()));
+    out.assert(1);
+    assert_eq!(
+        out.lines(),
+        [
+            "<stdin>:2:3: test `t`: expected allow, got deny (default)",
+            "0 passed, 1 failed"
+        ]
+    );
+}

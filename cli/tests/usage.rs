@@ -137,3 +137,103 @@ fn help_survives_a_closed_stdout() {
     assert_eq!(output.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
 }
+
+#[test]
+fn each_command_has_its_own_help() {
+    let dir = Dir::new("each_command_has_its_own_help");
+    for command in ["check", "eval", "test"] {
+        for flag in ["--help", "-h"] {
+            let out = dir.run(&[command, flag]);
+            out.assert(0);
+            let usage = format!("Usage: portcullis {command} ");
+            assert!(out.stdout.starts_with(&usage), "{out:#?}");
+            assert!(out.stdout.contains("Exit status: 0 "), "{out:#?}");
+            assert!(out.stdout.contains("a usage error"), "{out:#?}");
+        }
+        // `help COMMAND` is `COMMAND --help`.
+        let out = dir.run(&["help", command]);
+        out.assert(0);
+        assert_eq!(out.stdout, dir.run(&[command, "--help"]).stdout);
+    }
+    // The commands that read requests document every normalization flag, its values
+    // and the attack it trades off.
+    for command in ["eval", "test"] {
+        let out = dir.run(&[command, "--help"]);
+        for needle in [
+            "--escaped-slashes <MODE>",
+            "--backslash <MODE>",
+            "--semicolon <MODE>",
+            "--no-merge-slashes",
+            "--strict-escapes",
+            "--underscores-in-headers",
+            "- decode:",
+            "- strip:",
+            "[default: reject]",
+            "/public%2F..%2Fadmin",
+            "/public/..;/admin",
+            "//admin",
+            "x_env",
+        ] {
+            assert!(out.stdout.contains(needle), "{needle} missing: {out:#?}");
+        }
+        let out = dir.run(&[command, "-h"]);
+        let values = "[possible values: reject, decode, keep]";
+        assert!(out.stdout.contains(values), "{out:#?}");
+    }
+    let out = dir.run(&["check", "--help"]);
+    assert!(!out.stdout.contains("<MODE>"), "{out:#?}");
+}
+
+#[test]
+fn misspellings_get_a_suggestion_and_exit_2() {
+    let dir = Dir::new("misspellings_get_a_suggestion");
+    dir.write("p.pcl", "default deny\n");
+    for (args, message) in [
+        (
+            &["evl", "-p", "p.pcl"][..],
+            "unknown command `evl`; did you mean `eval`?",
+        ),
+        (
+            &["chek", "p.pcl"],
+            "unknown command `chek`; did you mean `check`?",
+        ),
+        (
+            &["eval", "-p", "p.pcl", "--no-merge-slash"],
+            "unknown option `--no-merge-slash`; did you mean `--no-merge-slashes`?",
+        ),
+        (
+            &["test", "--semicolons", "strip", "p.pcl"],
+            "unknown option `--semicolons`; did you mean `--semicolon`?",
+        ),
+        (
+            &["eval", "-p", "p.pcl", "--semicolon", "strp"],
+            "`--semicolon <MODE>` must be one of reject, keep, strip, not `strp`; did you mean `strip`?",
+        ),
+    ] {
+        let out = dir.run_with_stdin(args, Some(b""));
+        out.assert_usage_error();
+        let first = out.stderr.lines().next().unwrap();
+        assert_eq!(first, format!("portcullis: {message}"), "{args:?}");
+    }
+}
+
+#[test]
+fn stdin_is_read_once() {
+    let dir = Dir::new("stdin_is_read_once");
+    dir.write("p.pcl", "default deny\n");
+    dir.write("r.jsonl", "{\"method\":\"GET\",\"path\":\"/\"}\n");
+    for args in [
+        &["check", "-", "-"][..],
+        &["test", "-", "p.pcl", "-"],
+        &["eval", "-p", "-", "-p", "-", "r.jsonl"],
+        // The policy and the requests cannot both come from stdin: a clear error,
+        // not a wait for input that cannot be split.
+        &["eval", "-p", "-"],
+        &["eval", "-p", "-", "-"],
+        &["eval", "-p", "p.pcl", "--policy=-", "--", "-"],
+    ] {
+        let out = dir.run_with_stdin(args, Some(b"default deny\n"));
+        out.assert_usage_error();
+        assert!(out.stderr.contains("stdin"), "{out:#?}");
+    }
+}

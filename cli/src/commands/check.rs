@@ -15,7 +15,7 @@ to `portcullis eval` and `portcullis test`.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Policy files, compiled as one policy
+    /// Policy files, compiled as one policy (`-` is stdin)
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
 }

@@ -18,9 +18,9 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use portcullis::Policy;
 
-use super::{error, is_broken_pipe, load_policy};
+use super::{STDIN, error, is_broken_pipe, load_policy};
 use crate::args::Normalization;
-use crate::decision_json::{DecisionJson, InputError};
+use crate::decision_json::{DecisionJson, InputError, line_id};
 use crate::request_json::{is_json_whitespace, parse_line};
 
 const AFTER_HELP: &str = "\
@@ -28,14 +28,17 @@ Each input line is one JSON request; `method` and `path` are required:
   {\"method\":\"GET\",\"path\":\"/api/v1/orders/42\",\"identity\":\"spiffe://...\",
    \"host\":\"orders.svc:8443\",\"port\":8443,\"source\":\"10.1.2.3\",
    \"headers\":{\"x-env\":\"prod\"},\"attrs\":{\"tenant\":\"acme\"}}
-Blank lines are skipped. Each request line gives one decision line, in order:
+An `id` (any JSON value) is not part of the request: it is echoed as `id` in
+that line's output. Blank lines are skipped. Each request line gives one decision
+line, in order:
   {\"decision\":\"allow\",\"reason\":\"rule\",\"rule\":\"name\",\"audit\":[]}
 (plus \"error\" when the reason is invalid_request); a line that is not a valid
 request gives {\"error\":\"...\"} and the other lines are still evaluated.
 
 Exit status: 0 every line evaluated; 1 the policy does not compile (reported as
 `portcullis check` does) or cannot be read; 2 some line was not a valid request,
-the requests cannot be read, or a usage error.
+the requests cannot be read, or a usage error (`-p -` with the requests on stdin
+too is one).
 
 The normalization options are the same for `portcullis test`.";
 
@@ -43,7 +46,7 @@ The normalization options are the same for `portcullis test`.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// A policy file (repeatable: the files form one policy)
+    /// A policy file (repeatable: the files form one policy; `-` is stdin)
     #[arg(short = 'p', long = "policy", value_name = "FILE", required = true)]
     pub policies: Vec<String>,
 
@@ -56,6 +59,20 @@ pub struct Args {
     pub normalization: Normalization,
 }
 
+/// Usage errors the parser cannot see: stdin read twice.
+pub fn check_usage(args: &Args) -> Result<(), String> {
+    super::stdin_at_most_once(&args.policies)?;
+    let requests_from_stdin = args.requests.as_deref().is_none_or(|r| r == STDIN);
+    if requests_from_stdin && args.policies.iter().any(|p| p == STDIN) {
+        return Err(
+            "the policy (`-p -`) and the requests cannot both be read from stdin: \
+             give the requests as a file"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Runs `eval`.
 pub fn run(args: &Args) -> u8 {
     let Some(policy) = load_policy(&args.policies) else {
@@ -64,7 +81,7 @@ pub fn run(args: &Args) -> u8 {
     let policy = policy.with_options(args.normalization.options());
     let requests = args.requests.as_deref();
     let input: Box<dyn Read> = match requests {
-        None | Some("-") => Box::new(io::stdin()),
+        None | Some(STDIN) => Box::new(io::stdin()),
         Some(path) => match File::open(path) {
             Ok(file) => Box::new(file),
             Err(e) => {
@@ -87,7 +104,7 @@ pub fn run(args: &Args) -> u8 {
             // Flush what was decided before the read failed.
             let _ = out.flush();
             match requests {
-                Some(path) if path != "-" => error(format_args!("cannot read `{path}`: {e}")),
+                Some(path) if path != STDIN => error(format_args!("cannot read `{path}`: {e}")),
                 _ => error(format_args!("cannot read requests: {e}")),
             }
             return 2;
@@ -132,11 +149,14 @@ fn evaluate_lines<R: Read, W: Write>(
             Ok(parsed) => {
                 let request = parsed.request();
                 let decision = policy.evaluate(&request);
-                serde_json::to_writer(&mut *out, &DecisionJson::new(&decision))
+                let json = DecisionJson::new(&decision).with_id(parsed.id());
+                serde_json::to_writer(&mut *out, &json)
             }
             Err(e) => {
                 *status = 2;
-                serde_json::to_writer(&mut *out, &InputError::new(number, &e))
+                let id = line_id(&line);
+                let json = InputError::new(number, &e).with_id(id.as_deref());
+                serde_json::to_writer(&mut *out, &json)
             }
         };
         written

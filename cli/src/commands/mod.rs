@@ -24,6 +24,15 @@ pub enum Command {
 }
 
 impl Command {
+    /// What the parser cannot see: a usage error between arguments (a message).
+    pub fn check_usage(&self) -> Result<(), String> {
+        match self {
+            Command::Check(args) => stdin_at_most_once(&args.files),
+            Command::Eval(args) => eval::check_usage(args),
+            Command::Test(args) => stdin_at_most_once(&args.files),
+        }
+    }
+
     /// Runs the command; its exit status.
     pub fn run(self) -> u8 {
         match self {
@@ -39,22 +48,42 @@ pub fn error(message: impl std::fmt::Display) {
     let _ = writeln!(io::stderr().lock(), "portcullis: {message}");
 }
 
+/// The file name that stands for stdin.
+pub const STDIN: &str = "-";
+
+/// How stdin is named in diagnostics.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Stdin can be read once: `-` may stand for one file only.
+pub fn stdin_at_most_once<'a>(files: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
+    if files.into_iter().filter(|f| *f == STDIN).count() > 1 {
+        return Err("`-` (stdin) is given more than once: it can be read only once".into());
+    }
+    Ok(())
+}
+
 /// Reads the files and compiles them as one policy, each named as given on the
-/// command line (a leading UTF-8 byte order mark is dropped). Unreadable files and compile errors are reported on stderr; `None`
+/// command line (`-` is stdin, named `<stdin>`; a leading UTF-8 byte order mark is
+/// dropped). Unreadable files and compile errors are reported on stderr; `None`
 /// then (exit status 1 for every command).
 pub fn load_policy(files: &[String]) -> Option<Policy> {
     let mut sources = Vec::with_capacity(files.len());
     let mut unreadable = false;
     for file in files {
-        match std::fs::read_to_string(file) {
+        let (name, read) = if file == STDIN {
+            (STDIN_NAME, io::read_to_string(io::stdin().lock()))
+        } else {
+            (file.as_str(), std::fs::read_to_string(file))
+        };
+        match read {
             // A byte order mark (some Windows editors write one) is not part of the
             // policy: editors do not show it, so columns count from after it.
             Ok(text) => match text.strip_prefix('\u{feff}') {
-                Some(rest) => sources.push((file.as_str(), rest.to_string())),
-                None => sources.push((file.as_str(), text)),
+                Some(rest) => sources.push((name, rest.to_string())),
+                None => sources.push((name, text)),
             },
             Err(e) => {
-                error(format_args!("cannot read `{file}`: {e}"));
+                error(format_args!("cannot read `{name}`: {e}"));
                 unreadable = true;
             }
         }
