@@ -6,14 +6,12 @@
     clippy::indexing_slicing
 )]
 
-mod workload;
-
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use portcullis::Policy;
-use workload::{Config, SIZES, Workload};
+use portcullis_support::workload::{Config, SIZES, Workload};
 
 fn compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile");

@@ -6,14 +6,12 @@
     clippy::indexing_slicing
 )]
 
-mod workload;
-
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use portcullis::{Policy, Reason, Request};
-use workload::{Config, Label, Req, SIZES, Workload};
+use portcullis_support::workload::{Config, Label, Req, SIZES, Workload};
 
 /// How many requests of the mix Portcullis decides as labelled (printed, not asserted:
 /// the bench measures, the tests check).

@@ -14,13 +14,11 @@
     clippy::indexing_slicing
 )]
 
-mod workload;
-
 use std::hint::black_box;
 use std::time::Instant;
 
 use portcullis::{Policy, Request};
-use workload::{Config, Label, Req, SIZES, Workload};
+use portcullis_support::workload::{Config, Label, Req, SIZES, Workload};
 
 /// Passes over the request mix per size.
 const ROUNDS: usize = 400;

@@ -10,15 +10,13 @@
     clippy::indexing_slicing
 )]
 
-mod workload;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::process::ExitCode;
 
 use portcullis::{Policy, Reason};
+use portcullis_support::workload::{Config, Effect, Label, SIZES, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use workload::{Config, Effect, Label, SIZES, Workload};
 
 /// The system allocator, counting calls and bytes. (A global allocator can only be
 /// written with `unsafe`; the library itself forbids it.)

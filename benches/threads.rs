@@ -7,15 +7,13 @@
     clippy::indexing_slicing
 )]
 
-mod workload;
-
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use portcullis::{Policy, Request};
-use workload::{Config, Req, Workload};
+use portcullis_support::workload::{Config, Req, Workload};
 
 fn decide_all(policy: &Policy, requests: &[Request<'_>], iters: u64) {
     let mut i = 0;

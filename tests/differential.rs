@@ -1,5 +1,5 @@
 //! Differential test: the compiled decision tree against the reference evaluator in
-//! `tests/reference`, on random policies and random requests drawn from shared pools.
+//! `portcullis-support` (`support/src/reference`), on random policies and random requests drawn from shared pools.
 //!
 //! The number of cases is proptest's default (256), or `PROPTEST_CASES`:
 //!
@@ -16,16 +16,14 @@
     clippy::panic
 )]
 
-mod reference;
-
 use portcullis::normalize::Options;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use reference::compare::Compiled;
-use reference::eval::Outcome;
-use reference::generate;
-use reference::model::{self, Req};
+use portcullis_support::reference::compare::Compiled;
+use portcullis_support::reference::eval::Outcome;
+use portcullis_support::reference::generate;
+use portcullis_support::reference::model::{self, Req};
 
 /// Compiles the model (as one source, or cut into several) and compares every request's
 /// decision with the reference's.
@@ -195,7 +193,7 @@ proptest! {
 /// The matchers of the reference itself, against the examples the spec gives.
 #[test]
 fn reference_matchers_follow_the_spec_examples() {
-    use reference::eval::{host_pattern, identity_glob, path_pattern};
+    use portcullis_support::reference::eval::{host_pattern, identity_glob, path_pattern};
     let paths: &[(&str, &str, bool)] = &[
         ("/static/**", "/static", true),
         ("/static/**", "/static/", true),

@@ -4,7 +4,7 @@
 //! that found it and what it found. The runs recorded in `docs/security.md` found none
 //! so far. The properties of the text targets are also replayed here on their committed
 //! seeds (`fuzz/corpus/TARGET/seed-*`), so that stable `cargo test` checks them too: the
-//! same code the targets run, from `tests/fuzz_properties`.
+//! same code the targets run, from `portcullis-support` (`support/src/fuzz_properties`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
@@ -12,9 +12,7 @@ use std::path::Path;
 
 use portcullis::Policy;
 
-mod fuzz_properties;
-
-use fuzz_properties::{compile, normalize, parse};
+use portcullis_support::fuzz_properties::{compile, normalize, parse};
 
 /// The committed seeds of one target, as bytes.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {

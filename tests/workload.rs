@@ -1,11 +1,8 @@
 //! The benchmark workload generator: deterministic, sized as asked, and labelled the
 //! way Portcullis decides (its labels come from an independent reference evaluation).
 
-#[path = "../benches/workload/mod.rs"]
-mod workload;
-
 use portcullis::{Policy, Reason};
-use workload::{Config, Label, Workload};
+use portcullis_support::workload::{self, Config, Label, Workload};
 
 #[test]
 fn the_same_seed_gives_the_same_workload() {

@@ -1,9 +1,7 @@
 //! Checking and compiling arbitrary source never panics; errors always render.
 #![no_main]
 
-#[path = "../../tests/fuzz_properties/compile.rs"]
-mod property;
-
 use libfuzzer_sys::fuzz_target;
+use portcullis_support::fuzz_properties::compile as property;
 
 fuzz_target!(|text: &str| property::check(text));

@@ -1,5 +1,5 @@
 //! Differential fuzzing: the compiled decision tree against the reference evaluator of
-//! `tests/reference` (spec §5 and §7 read rule by rule), on structured policies and
+//! `portcullis-support` (`support/src/reference`, spec §5 and §7 read rule by rule), on structured policies and
 //! requests.
 //!
 //! The reference's proptest strategies build the policy, the split into sources, the
@@ -8,20 +8,13 @@
 //! `differential` test uses.
 #![no_main]
 
-#[allow(
-    dead_code,
-    reason = "the fuzz target uses part of the shared reference"
-)]
-#[path = "../../tests/reference/mod.rs"]
-mod reference;
-
 use libfuzzer_sys::fuzz_target;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use reference::compare::Compiled;
-use reference::generate;
+use portcullis_support::reference::compare::Compiled;
+use portcullis_support::reference::generate;
 
 /// One value of `strategy`, drawn from the runner's byte stream.
 fn draw<S: Strategy>(strategy: S, runner: &mut TestRunner) -> Option<S::Value> {

@@ -2,10 +2,8 @@
 //! under every combination of options; host normalization never panics.
 #![no_main]
 
-#[path = "../../tests/fuzz_properties/normalize.rs"]
-mod property;
-
 use libfuzzer_sys::fuzz_target;
+use portcullis_support::fuzz_properties::normalize as property;
 
 fuzz_target!(|input: (u8, &str)| {
     let (bits, path) = input;

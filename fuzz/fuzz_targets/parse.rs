@@ -2,9 +2,7 @@
 //! same tree.
 #![no_main]
 
-#[path = "../../tests/fuzz_properties/parse.rs"]
-mod property;
-
 use libfuzzer_sys::fuzz_target;
+use portcullis_support::fuzz_properties::parse as property;
 
 fuzz_target!(|text: &str| property::check(text));

@@ -9,7 +9,7 @@
 
 use casbin::prelude::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 
-use crate::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
+use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
 use crate::{Engine, PeerRequest};
 
 const MODEL: &str = r#"

@@ -18,7 +18,7 @@ use cedar_policy::{
     PolicySet, Request, RestrictedExpression,
 };
 
-use crate::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
+use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
 use crate::{Engine, PeerRequest};
 
 pub struct Cedar {

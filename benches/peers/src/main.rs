@@ -17,9 +17,6 @@
 //! Usage: `cargo run --release [-- SIZES...]` (default sizes 100 1000 10000; a peer is
 //! skipped at a size where one decision would take longer than `--max-ms`, default 50).
 
-#[path = "../../workload/mod.rs"]
-mod workload;
-
 mod casbin_peer;
 mod cedar;
 mod rego;
@@ -28,7 +25,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use workload::{Config, Label, Req, Workload};
+use portcullis_support::workload::{Config, Label, Req, Workload};
 
 /// An engine under comparison.
 pub trait Engine {

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use regorus::{Engine as Regorus, Value};
 
-use crate::workload::{Effect, PathTemplate, Principal, Segment, TRUST_DOMAIN, Workload};
+use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, TRUST_DOMAIN, Workload};
 use crate::{Engine, PeerRequest};
 
 pub struct Rego {

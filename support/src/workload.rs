@@ -4,13 +4,11 @@
 //!
 //! Everything is derived from a fixed seed with a small SplitMix64 generator, so every
 //! run, bench and peer sees the same policy and the same requests. The module uses only
-//! `std` plus `portcullis` (for [`Req::request`]); include it with
-//! `#[path = "…/benches/workload/mod.rs"] mod workload;`.
+//! `std` plus `portcullis` (for [`Req::request`]).
 //!
 //! The labels come from [`Workload::oracle`], a direct reference evaluation of the
 //! neutral rules (spec §5 and §7 restricted to the shapes generated here), not from
 //! Portcullis itself, so that they can check it.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
