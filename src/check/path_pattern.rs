@@ -153,7 +153,7 @@ impl PathPattern {
         self.matches_with_segments(path, segments)
     }
 
-    /// [`matches`](Self::matches), given the number of segments of `path` (its number
+    /// `matches`, given the number of segments of `path` (its number
     /// of `/`), which normalization already counted.
     ///
     /// A pattern without `**` matches only paths with as many segments as it has, and

@@ -16,7 +16,7 @@
 //!  /api/v1/orders/{id} → leaf [r1]
 //! ```
 //!
-//! A *split* node holds one attribute's [index](index) (method table, identity exact
+//! A *split* node holds one attribute's [index] (method table, identity exact
 //! map plus glob list, path trie, host exact plus suffix map, port ranges, CIDR tables,
 //! header or attribute value maps) and a `rest` subtree for the rules that do not test
 //! that attribute. A *leaf* holds a few rule numbers, in source order; evaluation

@@ -60,7 +60,7 @@ fn path_in(patterns: &[PathPattern], r: &Normalized<'_>) -> bool {
 /// Does one condition match? A missing attribute makes the test false, and `not`
 /// inverts that.
 ///
-/// Not inlined into the loop of [`conditions_match`]: inlined, every kind of test
+/// Not inlined into the loop of [`checks_match`]: inlined, every kind of test
 /// would load what it reads from the request before the loop starts, and a leaf's
 /// rule, which checks one or two conditions, would pay for all of them.
 #[inline(never)]

@@ -1,6 +1,6 @@
 //! Source text → syntax tree.
 //!
-//! [`parse`] reads one source; errors are collected, not stopped at: after an error the
+//! [`parse()`] reads one source; errors are collected, not stopped at: after an error the
 //! parser skips to the next item (`default`, `let`, `allow`, `deny`, `audit`, `test` at
 //! the start of a line) and goes on, so one run reports every syntax error.
 //! [`print()`] turns a tree back into source text that parses to the same tree.
