@@ -104,6 +104,7 @@
     rustdoc::broken_intra_doc_links
 )]
 
+mod bytes;
 mod check;
 mod compile;
 mod diagnostic;

@@ -1,5 +1,6 @@
 //! Checking one condition: splice names, type every value for its subject, validate.
 
+use crate::bytes::is_tchar;
 use crate::span::Span;
 use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
 
@@ -217,7 +218,7 @@ fn header_name(
     span: Span,
     report: &mut Reporter<'_>,
 ) -> Option<Box<str>> {
-    if name.is_empty() || !name.bytes().all(values::is_tchar) {
+    if name.is_empty() || !name.bytes().all(is_tchar) {
         report.error(source, span, format!("invalid header name `{name}`"));
         return None;
     }

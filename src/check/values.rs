@@ -4,6 +4,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::bytes::is_tchar;
+
 /// Parses an address or CIDR block as written in a policy. A bare address is a single
 /// host; host bits below the prefix, IPv4 octets with leading zeros and prefixes longer
 /// than the address are errors. An IPv4-mapped IPv6 block (`::ffff:10.0.0.0/104`) is
@@ -104,11 +106,6 @@ pub(crate) fn port_range(start: u64, end: u64) -> Result<(u16, u16), String> {
         return Err(format!("port range `{start}..{end}` starts after it ends"));
     }
     Ok((s, e))
-}
-
-/// An RFC 9110 token character.
-pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// A method: an RFC 9110 token in upper case.

@@ -1,7 +1,7 @@
 //! Header and attribute validation (spec §6), without allocating.
 
-use super::method::{TCHAR, tchar};
 use super::{InvalidRequest, Options, RequestLimits};
+use crate::bytes::{ByteTable, TCHAR, byte_table, tchar};
 use crate::request::InlineList;
 
 /// Checks the header lines: at most `max_headers` of them and `max_header_bytes` of
@@ -31,7 +31,7 @@ pub(crate) fn check_headers(
         } else {
             &TOKEN_NO_UNDERSCORE
         };
-        if name.is_empty() || !name.bytes().all(|b| in_table(name_bytes, b)) {
+        if name.is_empty() || !name.bytes().all(|b| name_bytes.get(b)) {
             return Err(InvalidRequest::InvalidHeaderName);
         }
         // NUL, CR and LF split or cut a line (spec §6); RFC 9110 §5.5 allows no other
@@ -69,37 +69,11 @@ pub(crate) fn check_attrs(
     Ok(())
 }
 
-/// A 256-entry membership table built at compile time: `byte_set!(|b| expr)`.
-macro_rules! byte_set {
-    (|$b:ident| $member:expr) => {{
-        let mut table = [false; 256];
-        let mut i = 0;
-        while i < 256 {
-            let $b = i as u8;
-            #[allow(
-                clippy::indexing_slicing,
-                reason = "evaluated at compile time, where an index out of bounds is a build error"
-            )]
-            {
-                table[i] = $member;
-            }
-            i += 1;
-        }
-        table
-    }};
-}
-
 /// The bytes of a header name without `_` ([`TCHAR`] has them all).
-static TOKEN_NO_UNDERSCORE: [bool; 256] = byte_set!(|b| tchar(b) && b != b'_');
+static TOKEN_NO_UNDERSCORE: ByteTable<bool> = byte_table!(|b| tchar(b) && b != b'_');
 
 /// The bytes a header value may not carry: controls (C0 and DEL) but tab.
-static VALUE_CONTROL: [bool; 256] = byte_set!(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
-
-#[inline]
-fn in_table(table: &[bool; 256], b: u8) -> bool {
-    // A `u8` always indexes a 256-entry table.
-    table.get(usize::from(b)).copied().unwrap_or(false)
-}
+static VALUE_CONTROL: ByteTable<bool> = byte_table!(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
 
 /// Whether `value` has a byte of [`VALUE_CONTROL`]. Eight bytes at a time: a word
 /// with no byte below 0x20 and none equal to 0x7f has none (the tests below have no
@@ -113,14 +87,11 @@ fn has_control(value: &[u8]) -> bool {
         let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
         let del = x ^ (ONES * 0x7f);
         let has_del = del.wrapping_sub(ONES) & !del & HIGH;
-        if below_space | has_del != 0 && chunk.iter().any(|&b| in_table(&VALUE_CONTROL, b)) {
+        if below_space | has_del != 0 && chunk.iter().any(|&b| VALUE_CONTROL.get(b)) {
             return true;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| in_table(&VALUE_CONTROL, b))
+    chunks.remainder().iter().any(|&b| VALUE_CONTROL.get(b))
 }
 
 #[cfg(test)]

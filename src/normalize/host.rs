@@ -16,6 +16,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::HOST_INLINE;
 use super::InvalidRequest;
+use crate::bytes::{ByteTable, byte_table};
 
 /// Checks a port (the text after `:`): digits only, possibly none (RFC 3986 allows an
 /// empty port), at most 65535.
@@ -42,31 +43,17 @@ const H_DOT: u8 = 3;
 const H_COLON: u8 = 4;
 
 /// The class of every byte, as a table: one load per byte.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time, where an index out of bounds is a build error"
-)]
-static HOST_CLASS: [u8; 256] = {
-    let mut table = [H_INVALID; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = match b {
-            b'A'..=b'Z' => H_UPPER,
-            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => H_NAME,
-            b'.' => H_DOT,
-            b':' => H_COLON,
-            _ => H_INVALID,
-        };
-        i += 1;
-    }
-    table
-};
+static HOST_CLASS: ByteTable<u8> = byte_table!(|b| match b {
+    b'A'..=b'Z' => H_UPPER,
+    b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => H_NAME,
+    b'.' => H_DOT,
+    b':' => H_COLON,
+    _ => H_INVALID,
+});
 
 #[inline]
 fn host_class(b: u8) -> u8 {
-    // A `u8` always indexes a 256-entry table: the fallback is never taken.
-    HOST_CLASS.get(usize::from(b)).copied().unwrap_or(H_INVALID)
+    HOST_CLASS.get(b)
 }
 
 /// Normalizes `host`; `max_len` bounds its length as given. Uses `buf` (or `heap`,

@@ -16,6 +16,7 @@
 //! ([`check_spiffe`]).
 
 use super::InvalidRequest;
+use crate::bytes::{ByteTable, byte_table};
 
 /// The SPIFFE limit on a trust domain name, in bytes.
 const MAX_TRUST_DOMAIN_LEN: usize = 255;
@@ -144,31 +145,17 @@ const LOWER: u8 = 1;
 const UPPER: u8 = 2;
 
 /// The class of every byte, as a table: one load per byte.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time, where an index out of bounds is a build error"
-)]
-static SPIFFE_CLASS: [u8; 256] = {
-    let mut table = [NONE; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = if b.is_ascii_uppercase() {
-            UPPER
-        } else if is_segment_byte(b) {
-            LOWER
-        } else {
-            NONE
-        };
-        i += 1;
-    }
-    table
-};
+static SPIFFE_CLASS: ByteTable<u8> = byte_table!(|b| if b.is_ascii_uppercase() {
+    UPPER
+} else if is_segment_byte(b) {
+    LOWER
+} else {
+    NONE
+});
 
 #[inline]
 fn spiffe_class(b: u8) -> u8 {
-    // A `u8` always indexes a 256-entry table: the fallback is never taken.
-    SPIFFE_CLASS.get(usize::from(b)).copied().unwrap_or(NONE)
+    SPIFFE_CLASS.get(b)
 }
 
 /// `a–z A–Z 0–9 . - _`: the bytes of a SPIFFE path segment (and, upper case aside, of

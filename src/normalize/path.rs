@@ -11,6 +11,7 @@
 
 use super::PathBuffers;
 use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
+use crate::bytes::{ByteTable, byte_table};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
@@ -26,25 +27,12 @@ const INVALID: u8 = 7;
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// The class of every byte, as a table: one load per byte on the hot path.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time, where an index out of bounds is a build error"
-)]
-static CLASS: [u8; 256] = {
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = class_of(i as u8);
-        i += 1;
-    }
-    table
-};
+static CLASS: ByteTable<u8> = byte_table!(|b| class_of(b));
 
 /// The class of a byte.
 #[inline]
 fn class(byte: u8) -> u8 {
-    // A `u8` always indexes a 256-entry table: the fallback is never taken.
-    CLASS.get(usize::from(byte)).copied().unwrap_or(INVALID)
+    CLASS.get(byte)
 }
 
 /// Which raw bytes a path may carry (spec §6 step 3), and what the others are.
