@@ -3,10 +3,8 @@
 use std::fmt;
 
 use crate::check::{CheckedPolicy, ExpectedBy};
-use crate::eval::decision::{Decision, Reason};
+use crate::eval::decision::{Decision, Effect, Reason};
 use crate::policy::Policy;
-use crate::request::Request;
-use crate::syntax::Effect;
 
 /// The outcome of [`Policy::run_tests`].
 ///
@@ -145,26 +143,7 @@ pub(crate) fn run(policy: &Policy, checked: &CheckedPolicy) -> TestReport {
     let mut report = TestReport::default();
     for test in &checked.tests {
         for case in &test.cases {
-            let mut request = Request::new(&case.method, &case.path);
-            if let Some(identity) = &case.identity {
-                request = request.identity(identity);
-            }
-            if let Some(host) = &case.host {
-                request = request.host(host);
-            }
-            if let Some(port) = case.port {
-                request = request.port(port);
-            }
-            if let Some(source) = case.source {
-                request = request.source(source);
-            }
-            for (name, value) in &case.headers {
-                request = request.header(name, value);
-            }
-            for (key, value) in &case.attrs {
-                request = request.attr(key, value);
-            }
-            let decision = policy.evaluate(&request);
+            let decision = policy.evaluate(&case.request.as_request());
             match mismatch(case.effect, case.by.as_ref(), &decision, checked) {
                 None => report.passed += 1,
                 Some(message) => report.failures.push(TestFailure {
@@ -178,13 +157,6 @@ pub(crate) fn run(policy: &Policy, checked: &CheckedPolicy) -> TestReport {
         }
     }
     report
-}
-
-fn effect_name(effect: Effect) -> &'static str {
-    match effect {
-        Effect::Allow => "allow",
-        Effect::Deny => "deny",
-    }
 }
 
 /// How `decision` differs from what was expected, if it does.
@@ -206,21 +178,18 @@ fn mismatch(
         return None;
     }
     let expected = match by {
-        None => effect_name(effect).to_string(),
-        Some(ExpectedBy::Default) => format!("{} by default", effect_name(effect)),
-        Some(ExpectedBy::Rule(name)) => format!("{} by \"{name}\"", effect_name(effect)),
+        None => effect.as_str().to_string(),
+        Some(ExpectedBy::Default) => format!("{} by default", effect.as_str()),
+        Some(ExpectedBy::Rule(name)) => format!("{} by \"{name}\"", effect.as_str()),
     };
     let got = match (decision.reason(), decision.rule(), decision.error()) {
         (Reason::Rule, Some(rule), _) => {
-            format!("{} by \"{rule}\"", effect_name(decision.effect()))
+            format!("{} by \"{rule}\"", decision.effect().as_str())
         }
         (Reason::InvalidRequest, _, Some(error)) => {
-            format!(
-                "{} (invalid request: {error})",
-                effect_name(decision.effect())
-            )
+            format!("{} (invalid request: {error})", decision.effect().as_str())
         }
-        (reason, _, _) => format!("{} ({reason})", effect_name(decision.effect())),
+        (reason, _, _) => format!("{} ({reason})", decision.effect().as_str()),
     };
     let mut message = format!("expected {expected}, got {got}");
     if let Some(ExpectedBy::Rule(name)) = by {

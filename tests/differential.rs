@@ -41,7 +41,7 @@ fn check(
                 "decision differs from the reference\n  request:   {req:?}\n  options:   {options:?}\n  \
                  normalized: {:?}\n  reference: {expected:?}\n  library:   {actual:?}\n{}\
                  --- whole policy ({} sources) ---\n{}",
-                portcullis::normalize::normalize_request(&req.request(), &options),
+                portcullis::normalize::normalize_request(&req.as_request(), &options),
                 minimized_once(policy, req, options),
                 compiled.texts.len(),
                 compiled.sources(),

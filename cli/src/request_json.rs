@@ -24,15 +24,15 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use portcullis::Request;
+use portcullis::{OwnedRequest, Request};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-/// One parsed request line, owning its strings; [`RequestLine::request`] borrows them.
+/// The fields of a request line, as the JSON has them.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequestLine {
+struct Line {
     method: String,
     path: String,
     #[serde(default, deserialize_with = "some_string")]
@@ -52,34 +52,50 @@ pub struct RequestLine {
     id: Option<Box<RawValue>>,
 }
 
+/// One parsed request line: the library's owned request, and the line's `id`.
+#[derive(Debug)]
+pub struct RequestLine {
+    request: OwnedRequest,
+    id: Option<Box<RawValue>>,
+}
+
 impl RequestLine {
     /// The line's `id`, as written.
     pub fn id(&self) -> Option<&RawValue> {
         self.id.as_deref()
     }
 
-    /// The library request for this line.
+    /// The library request for this line, borrowing it.
     pub fn request(&self) -> Request<'_> {
-        let mut request = Request::new(&self.method, &self.path);
-        if let Some(identity) = &self.identity {
-            request = request.identity(identity);
+        self.request.as_request()
+    }
+}
+
+impl From<Line> for RequestLine {
+    fn from(line: Line) -> RequestLine {
+        let mut request = OwnedRequest::new(line.method, line.path);
+        if let Some(identity) = line.identity {
+            request.set_identity(identity);
         }
-        if let Some(host) = &self.host {
-            request = request.host(host);
+        if let Some(host) = line.host {
+            request.set_host(host);
         }
-        if let Some(port) = self.port {
-            request = request.port(port);
+        if let Some(port) = line.port {
+            request.set_port(port);
         }
-        if let Some(source) = self.source {
-            request = request.source(source);
+        if let Some(source) = line.source {
+            request.set_source(source);
         }
-        for (name, value) in &self.headers.0 {
-            request = request.header(name, value.as_bytes());
+        for (name, value) in line.headers.0 {
+            request.push_header(name, value);
         }
-        for (key, value) in &self.attrs.0 {
-            request = request.attr(key, value);
+        for (key, value) in line.attrs.0 {
+            request.push_attr(key, value);
         }
-        request
+        RequestLine {
+            request,
+            id: line.id,
+        }
     }
 }
 
@@ -104,14 +120,16 @@ pub fn parse_line(line: &[u8]) -> Result<RequestLine, LineError> {
             message: "a request must be a JSON object".to_string(),
         });
     }
-    serde_json::from_slice(line).map_err(|e| {
-        let text = e.to_string();
-        let location = format!(" at line {} column {}", e.line(), e.column());
-        LineError {
-            column: (e.column() > 0).then_some(e.column()),
-            message: text.strip_suffix(&location).unwrap_or(&text).to_string(),
-        }
-    })
+    serde_json::from_slice::<Line>(line)
+        .map(RequestLine::from)
+        .map_err(|e| {
+            let text = e.to_string();
+            let location = format!(" at line {} column {}", e.line(), e.column());
+            LineError {
+                column: (e.column() > 0).then_some(e.column()),
+                message: text.strip_suffix(&location).unwrap_or(&text).to_string(),
+            }
+        })
 }
 
 /// JSON's insignificant whitespace.
@@ -337,9 +355,16 @@ mod tests {
 
     #[test]
     fn port_range() {
-        assert_eq!(ok(r#"{"method":"GET","path":"/","port":0}"#).port, Some(0));
         assert_eq!(
-            ok(r#"{"method":"GET","path":"/","port":65535}"#).port,
+            ok(r#"{"method":"GET","path":"/","port":0}"#)
+                .request()
+                .port_value(),
+            Some(0)
+        );
+        assert_eq!(
+            ok(r#"{"method":"GET","path":"/","port":65535}"#)
+                .request()
+                .port_value(),
             Some(65535)
         );
     }

@@ -1,7 +1,6 @@
 //! The watcher of `PolicyHandle::watch` stops with the last clone of the handle. Its
 //! own test binary, so that no other test's watcher is running meanwhile.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 #![cfg(target_os = "linux")]
 
 use portcullis::normalize::Options;

@@ -2,9 +2,10 @@
 //! are deliberately not checked: they are evaluated as requests (spec §9).
 
 use std::collections::HashSet;
-use std::net::IpAddr;
 
-use crate::syntax::{By, Effect, Field};
+use crate::eval::decision::Effect;
+use crate::owned_request::OwnedRequest;
+use crate::syntax::{By, Field};
 
 use super::{Reporter, Source, values};
 
@@ -22,14 +23,7 @@ pub(crate) struct Expected {
     pub(crate) line: u32,
     pub(crate) column: u32,
     pub(crate) effect: Effect,
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) identity: Option<String>,
-    pub(crate) host: Option<String>,
-    pub(crate) port: Option<u16>,
-    pub(crate) source: Option<IpAddr>,
-    pub(crate) headers: Vec<(String, Vec<u8>)>,
-    pub(crate) attrs: Vec<(String, String)>,
+    pub(crate) request: OwnedRequest,
     pub(crate) by: Option<ExpectedBy>,
 }
 
@@ -58,15 +52,8 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                     file: source.name.into(),
                     line: e.span.line,
                     column: e.span.column,
-                    effect: e.effect,
-                    method: e.method.value.clone(),
-                    path: e.path.value.clone(),
-                    identity: None,
-                    host: None,
-                    port: None,
-                    source: None,
-                    headers: Vec::new(),
-                    attrs: Vec::new(),
+                    effect: e.effect.into(),
+                    request: OwnedRequest::new(e.method.value.as_str(), e.path.value.as_str()),
                     by: match &e.by {
                         None => None,
                         Some(By::Default) => Some(ExpectedBy::Default),
@@ -92,10 +79,16 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                         continue;
                     }
                     match field {
-                        Field::Identity(s) => case.identity = Some(s.value.clone()),
-                        Field::Host(s) => case.host = Some(s.value.clone()),
+                        Field::Identity(s) => {
+                            case.request.set_identity(s.value.as_str());
+                        }
+                        Field::Host(s) => {
+                            case.request.set_host(s.value.as_str());
+                        }
                         Field::Port(p) => match values::port(p.value) {
-                            Ok(port) => case.port = Some(port),
+                            Ok(port) => {
+                                case.request.set_port(port);
+                            }
                             Err(message) => report.error(i, p.span, message),
                         },
                         Field::Source(a) => {
@@ -111,15 +104,18 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                                 continue;
                             }
                             match values::parse_addr(&a.text) {
-                                Ok(addr) => case.source = Some(addr),
+                                Ok(addr) => {
+                                    case.request.set_source(addr);
+                                }
                                 Err(message) => report.error(i, a.span, message),
                             }
                         }
                         Field::Header(n, v) => {
-                            case.headers
-                                .push((n.value.clone(), v.value.as_bytes().to_vec()));
+                            case.request.push_header(n.value.as_str(), v.value.as_str());
                         }
-                        Field::Attr(n, v) => case.attrs.push((n.value.clone(), v.value.clone())),
+                        Field::Attr(n, v) => {
+                            case.request.push_attr(n.value.as_str(), v.value.as_str());
+                        }
                     }
                 }
                 cases.push(case);

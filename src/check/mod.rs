@@ -49,8 +49,9 @@ pub(crate) struct CheckedPolicy {
     pub(crate) default: Effect,
     /// Every rule, in source order; a rule's index is its identity.
     pub(crate) rules: Vec<CheckedRule>,
-    /// The names of the `audit` rules, in source order.
-    pub(crate) audit_names: Vec<Box<str>>,
+    /// The names of the `audit` rules, in source order (shared with their rules, so
+    /// that an owned decision copies reference counts, not names).
+    pub(crate) audit_names: Vec<Arc<str>>,
     pub(crate) tests: Vec<CheckedTest>,
 }
 
@@ -58,7 +59,7 @@ pub(crate) struct CheckedPolicy {
 #[derive(Debug)]
 pub(crate) struct CheckedRule {
     pub(crate) kind: RuleKind,
-    pub(crate) name: Box<str>,
+    pub(crate) name: Arc<str>,
     pub(crate) conditions: Vec<Cond>,
     /// For `audit` rules, the position among the audit rules.
     pub(crate) audit_slot: usize,
@@ -228,12 +229,13 @@ pub(crate) fn check(
                 }
             }
             let audit_slot = audit_names.len();
+            let name: Arc<str> = name.into();
             if rule.kind == RuleKind::Audit {
-                audit_names.push(name.into());
+                audit_names.push(Arc::clone(&name));
             }
             rules.push(CheckedRule {
                 kind: rule.kind,
-                name: name.into(),
+                name,
                 conditions,
                 audit_slot,
             });

@@ -1,11 +1,73 @@
 //! The answer to a request: effect, reason, deciding rule, audit list.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::normalize::InvalidRequest;
-use crate::syntax::Effect;
+use crate::syntax;
+
+/// What a decision says: the request may proceed, or not.
+///
+/// Not `#[non_exhaustive]`, on purpose: a decision is `allow` or `deny` and nothing
+/// else, so a `match` needs no wildcard arm (one that could let a future value
+/// through).
+///
+/// ```
+/// use portcullis::{Effect, Policy, Request};
+/// let policy = Policy::compile("default allow")?;
+/// let effect = policy.evaluate(&Request::new("GET", "/")).effect();
+/// assert_eq!(effect, Effect::Allow);
+/// assert_eq!(effect.to_string(), "allow");
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// The request may proceed.
+    Allow,
+    /// The request is refused.
+    Deny,
+}
+
+impl Effect {
+    /// The name used in JSON and in the language: `allow` or `deny`.
+    ///
+    /// ```
+    /// assert_eq!(portcullis::Effect::Deny.as_str(), "deny");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "allow",
+            Effect::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The effect a policy's `default` or a test expectation names.
+///
+/// ```
+/// use portcullis::{Effect, syntax};
+/// assert_eq!(Effect::from(syntax::Effect::Allow), Effect::Allow);
+/// ```
+impl From<syntax::Effect> for Effect {
+    fn from(effect: syntax::Effect) -> Effect {
+        match effect {
+            syntax::Effect::Allow => Effect::Allow,
+            syntax::Effect::Deny => Effect::Deny,
+        }
+    }
+}
 
 /// Why a decision came out as it did.
+///
+/// Not `#[non_exhaustive]`, on purpose: the language fixes these three reasons, and
+/// code that acts on a decision should be able to match them all without a wildcard
+/// arm. A new reason would be a breaking change, made in a new major version.
 ///
 /// ```
 /// use portcullis::{Policy, Reason, Request};
@@ -93,7 +155,9 @@ impl AuditSet {
 /// The outcome of evaluating one request against a policy.
 ///
 /// It borrows the policy for the names of its rules; evaluating allocates nothing
-/// unless the policy has more than 256 audit rules.
+/// unless the policy has more than 256 audit rules. To keep it past the borrow (in a
+/// request's extensions, across an `await`), turn it into an
+/// [`OwnedDecision`](crate::OwnedDecision) with [`Decision::to_owned`].
 ///
 /// ```
 /// use portcullis::{Policy, Reason, Request};
@@ -112,9 +176,9 @@ impl AuditSet {
 pub struct Decision<'p> {
     pub(crate) effect: Effect,
     pub(crate) reason: Reason,
-    pub(crate) rule: Option<&'p str>,
+    pub(crate) rule: Option<&'p Arc<str>>,
     pub(crate) audits: AuditSet,
-    pub(crate) audit_names: &'p [Box<str>],
+    pub(crate) audit_names: &'p [Arc<str>],
     pub(crate) error: Option<InvalidRequest>,
 }
 
@@ -122,7 +186,7 @@ impl<'p> Decision<'p> {
     /// `allow` or `deny`.
     ///
     /// ```
-    /// use portcullis::{Policy, Request, syntax::Effect};
+    /// use portcullis::{Effect, Policy, Request};
     /// let policy = Policy::compile("default allow")?;
     /// assert_eq!(policy.evaluate(&Request::new("GET", "/")).effect(), Effect::Allow);
     /// # Ok::<(), portcullis::CompileError>(())
@@ -162,7 +226,7 @@ impl<'p> Decision<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn rule(&self) -> Option<&'p str> {
-        self.rule
+        self.rule.map(|name| &**name)
     }
 
     /// The names of the matching `audit` rules, in source order.
@@ -174,13 +238,18 @@ impl<'p> Decision<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn audit(&self) -> impl Iterator<Item = &'p str> + '_ {
+        self.audit_shared().map(|n| &**n)
+    }
+
+    /// The names of the matching `audit` rules, shared with the policy.
+    pub(crate) fn audit_shared(&self) -> impl Iterator<Item = &'p Arc<str>> + '_ {
         let names = self.audit_names;
         let any = !self.audits.is_empty();
         names
             .iter()
             .enumerate()
             .filter(move |(i, _)| any && self.audits.contains(*i))
-            .map(|(_, n)| &**n)
+            .map(|(_, n)| n)
     }
 
     /// Why the request was invalid, when the reason is [`Reason::InvalidRequest`].

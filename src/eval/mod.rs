@@ -3,14 +3,15 @@
 
 pub(crate) mod decision;
 pub(crate) mod matching;
+pub(crate) mod owned_decision;
 
 use crate::check::CheckedPolicy;
 use crate::compile::{Check, LeafRule, Node, NodeId, Tree};
 use crate::normalize::{self, Normalized, Options, Scratch};
 use crate::request::Request;
-use crate::syntax::{Effect, RuleKind};
+use crate::syntax::RuleKind;
 
-use decision::{AuditSet, Decision, Reason};
+use decision::{AuditSet, Decision, Effect, Reason};
 
 /// What the leaves found so far.
 struct Found {
@@ -49,11 +50,11 @@ impl Tree {
             audits: AuditSet::with_capacity(policy.audit_names.len()),
         };
         self.visit(self.root, policy, &normalized, &mut found);
-        let name = |r: u32| policy.rules.get(r as usize).map(|rule| &*rule.name);
+        let name = |r: u32| policy.rules.get(r as usize).map(|rule| &rule.name);
         let (effect, reason, rule) = match (found.deny, found.allow) {
             (Some(r), _) => (Effect::Deny, Reason::Rule, name(r)),
             (None, Some(r)) => (Effect::Allow, Reason::Rule, name(r)),
-            (None, None) => (policy.default, Reason::Default, None),
+            (None, None) => (Effect::from(policy.default), Reason::Default, None),
         };
         Decision {
             effect,

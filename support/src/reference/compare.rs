@@ -61,7 +61,7 @@ impl<'a> Compiled<'a> {
 
     /// The reference's outcome and the library's for `req`.
     pub fn outcomes(&self, req: &Req) -> (Outcome, Outcome) {
-        let request = req.request();
+        let request = req.as_request();
         let expected = evaluate(self.model, &request, &self.options);
         let actual = Outcome::of(&self.policy.evaluate(&request));
         (expected, actual)

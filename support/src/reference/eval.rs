@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+use portcullis::Effect;
 use portcullis::Reason;
 use portcullis::normalize::{NormalizedRequest, Options, normalize_request};
-use portcullis::syntax::Effect;
 
 use super::model::{Cond, Kind, Policy, Subject, Test, Val};
 

@@ -513,15 +513,27 @@ pub fn request() -> impl Strategy<Value = Req> {
         ),
     )
         .prop_map(
-            |((method, path, identity, host), (port, source, headers, attrs))| Req {
-                method,
-                path,
-                identity,
-                host,
-                port,
-                source,
-                headers,
-                attrs,
+            |((method, path, identity, host), (port, source, headers, attrs))| {
+                let mut req = Req::new(method, path);
+                if let Some(identity) = identity {
+                    req.set_identity(identity);
+                }
+                if let Some(host) = host {
+                    req.set_host(host);
+                }
+                if let Some(port) = port {
+                    req.set_port(port);
+                }
+                if let Some(source) = source {
+                    req.set_source(source);
+                }
+                for (name, value) in headers {
+                    req.push_header(name, value);
+                }
+                for (key, value) in attrs {
+                    req.push_attr(key, value);
+                }
+                req
             },
         )
 }

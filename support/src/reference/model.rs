@@ -2,7 +2,6 @@
 //! (spec §4).
 
 use std::fmt::Write as _;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 
@@ -218,41 +217,5 @@ pub fn string(s: &str) -> String {
 }
 
 /// A request as plain owned data, so that strategies can generate it and failures can
-/// print it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Req {
-    pub method: String,
-    pub path: String,
-    pub identity: Option<String>,
-    pub host: Option<String>,
-    pub port: Option<u16>,
-    pub source: Option<IpAddr>,
-    pub headers: Vec<(String, Vec<u8>)>,
-    pub attrs: Vec<(String, String)>,
-}
-
-impl Req {
-    /// The library's request, borrowing this one.
-    pub fn request(&self) -> portcullis::Request<'_> {
-        let mut r = portcullis::Request::new(&self.method, &self.path);
-        if let Some(i) = &self.identity {
-            r = r.identity(i);
-        }
-        if let Some(h) = &self.host {
-            r = r.host(h);
-        }
-        if let Some(p) = self.port {
-            r = r.port(p);
-        }
-        if let Some(s) = self.source {
-            r = r.source(s);
-        }
-        for (k, v) in &self.headers {
-            r = r.header(k, v);
-        }
-        for (k, v) in &self.attrs {
-            r = r.attr(k, v);
-        }
-        r
-    }
-}
+/// print it: the library's own owned request.
+pub type Req = portcullis::OwnedRequest;
