@@ -23,6 +23,11 @@ const HELP_TEMPLATE: &str = "\
 {all-args}{after-help}";
 
 const AFTER_HELP: &str = "\
+Policy files: every command compiles the files it is given as one policy. A FILE
+named `-` is read from stdin. A FILE whose name ends in `.json` is read in the JSON
+form, and its diagnostics name the JSON location (`policy.json:/rules/3/when/0:
+error: ...`, a JSON Pointer); text and JSON files can be mixed.
+
 Normalization options of eval and test (the default first): --escaped-slashes
 reject|decode|keep, --backslash reject|slash, --semicolon reject|keep|strip,
 --no-merge-slashes, --strict-escapes, --underscores-in-headers. Each decides how a

@@ -138,3 +138,135 @@ fn check_reads_a_policy_from_stdin() {
     out.assert(1);
     assert!(out.stderr.contains("<stdin>"), "{out:#?}");
 }
+
+// ---------------------------------------------------------------------------
+// Policies in the JSON form
+
+/// The first line of each diagnostic (`file:location: error: message`).
+fn heads(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.contains(": error: ")).collect()
+}
+
+#[test]
+fn check_reads_json_policies() {
+    let dir = Dir::new("check_json");
+    let file = portcullis::syntax::parse(MESH).unwrap();
+    dir.write("mesh.json", serde_json::to_string_pretty(&file).unwrap());
+    let out = dir.run(&["check", "mesh.json"]);
+    out.assert(0);
+    assert!(out.stderr.is_empty(), "{out:#?}");
+    // Text and JSON files form one policy.
+    dir.write("base.pcl", "default deny\nlet office = [10.0.0.0/8]\n");
+    dir.write(
+        "rules.json",
+        r#"{"rules": [{"effect": "allow", "name": "o", "when": [
+            {"subject": "source", "test": {"in": {"name": "office"}}}]}]}"#,
+    );
+    dir.run(&["check", "base.pcl", "rules.json"]).assert(0);
+    let out = dir.run(&["check", "rules.json"]);
+    out.assert(1);
+    assert_eq!(
+        heads(&out.stderr),
+        ["rules.json:/rules/0/when/0/test/in/name: error: undefined name `office`"]
+    );
+    // A `.json` file from stdin is not a thing: `-` is read as text.
+    let out = dir.run_with_stdin(&["check", "-"], Some(b"{\"default\": \"deny\"}"));
+    out.assert(1);
+    assert!(out.stderr.starts_with("<stdin>:1:1: error: "), "{out:#?}");
+}
+
+#[test]
+fn check_json_diagnostics_name_the_json_location() {
+    let dir = Dir::new("check_json_locations");
+    let json = r#"{"default": "deny",
+ "let": [{"name": "office", "value": [{"address": "10.0.0.0/8"}]}],
+ "rules": [
+   {"effect": "allow", "name": "ops", "when": [
+     {"subject": "source", "test": {"in": {"name": "ofice"}}},
+     {"subject": "port", "test": {"values": [80, 70000]}}]},
+   {"effect": "deny", "name": "ops", "when": []}]}
+"#;
+    dir.write("policy.json", json);
+    let out = dir.run(&["check", "policy.json"]);
+    out.assert(1);
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert_eq!(
+        heads(&out.stderr),
+        [
+            "policy.json:/rules/0/when/0/test/in/name: error: undefined name `ofice`; did you mean `office`?",
+            "policy.json:/rules/0/when/1/test/values/1: error: port `70000` is above 65535",
+            "policy.json:/rules/1/name: error: duplicate rule name `ops`",
+        ]
+    );
+    // Each with its JSON line and a caret under the node.
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        lines[1..4],
+        [
+            "  |",
+            r#"5 |      {"subject": "source", "test": {"in": {"name": "ofice"}}},"#,
+            "  |                                                    ^^^^^^^",
+        ]
+    );
+    assert_eq!(lines[7], format!("  | {}^^^^^", " ".repeat(49)));
+}
+
+#[test]
+fn check_json_that_is_not_a_policy() {
+    let dir = Dir::new("check_json_not_a_policy");
+    for (json, head) in [
+        // Shape errors, at the JSON location.
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "path", "test": {"glob": "/a"}}]}]}"#,
+            "p.json:/rules/0/when/0/test/glob: error: unknown variant `glob`, expected one of `values`, `in`, `regex`, `present`, `equals`",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "when": []}]}"#,
+            "p.json:/rules/0: error: missing field `name`",
+        ),
+        (
+            r#"{"rules": [{"effect": "permit", "name": "r"}]}"#,
+            "p.json:/rules/0/effect: error: unknown variant `permit`, expected one of `allow`, `deny`, `audit`",
+        ),
+        (
+            r#"{"rules": [5]}"#,
+            "p.json:/rules/0: error: invalid type: integer `5`, expected an object",
+        ),
+        (
+            r#"{"let": [{"name": "a", "value": true}]}"#,
+            "p.json:/let/0/value: error: not a `let` value: a value or a list of values",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "port", "test": {"values": [80, {"range": [1, "x"]}]}}]}]}"#,
+            "p.json:/rules/0/when/0/test/values/1: error: not a value: a string, a port number, or an object `{\"method\": ...}`, `{\"address\": ...}`, `{\"range\": [from, to]}` or `{\"name\": ...}`",
+        ),
+        (
+            r#"{"colour": "red"}"#,
+            "p.json:/colour: error: unknown field `colour`, expected one of `default`, `let`, `rules`, `tests`",
+        ),
+        // A tree the text form cannot hold, at the condition.
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "method", "test": {"values": [{"method": "GET"}]}},
+                {"subject": "source", "test": {"values": [{"address": "10.0.0.0/8, 0.0.0.0/0"}]}}]}]}"#,
+            r#"p.json:/rules/0/when/1: error: "10.0.0.0/8, 0.0.0.0/0" is neither a valid name nor a valid address"#,
+        ),
+        // Not JSON, or not an object: at the line and column.
+        (
+            "{\"rules\": [\n  {\"effect\": \"allow\", \"name\": \"x\",}]}",
+            "p.json:2:35: error: trailing comma",
+        ),
+        (
+            "[1]",
+            "p.json:1:1: error: a policy in the JSON form is a JSON object",
+        ),
+        ("", "p.json:1:1: error: EOF while parsing a value"),
+    ] {
+        dir.write("p.json", json);
+        let out = dir.run(&["check", "p.json"]);
+        out.assert(1);
+        assert_eq!(heads(&out.stderr), [head], "{json}");
+        assert!(!out.stderr.contains("enum"), "{out:#?}");
+        assert!(!out.stderr.contains("struct"), "{out:#?}");
+    }
+}

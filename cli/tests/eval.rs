@@ -520,3 +520,27 @@ fn eval_reads_the_policy_from_stdin() {
     out.assert(1);
     assert!(out.stderr.starts_with("<stdin>:1:9: error: "), "{out:#?}");
 }
+
+#[test]
+fn eval_json_policy_decides_as_its_text() {
+    let dir = Dir::new("eval_json_policy");
+    let file = portcullis::syntax::parse(MESH).unwrap();
+    dir.write("mesh.pcl", MESH)
+        .write("mesh.json", serde_json::to_string_pretty(&file).unwrap())
+        .write("requests.jsonl", REQUESTS);
+    let text = dir.run(&["eval", "-p", "mesh.pcl", "requests.jsonl"]);
+    text.assert(0);
+    let json = dir.run(&["eval", "-p", "mesh.json", "requests.jsonl"]);
+    json.assert(0);
+    assert_eq!(json.stdout, text.stdout);
+    dir.write("bad.json", r#"{"rules": [{"effect": "allow", "name": "r", "when": [{"subject": "port", "test": {"values": [70000]}}]}]}"#);
+    let out = dir.run(&["eval", "-p", "bad.json", "requests.jsonl"]);
+    out.assert(1);
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    assert!(
+        out.stderr.starts_with(
+            "bad.json:/rules/0/when/0/test/values/0: error: port `70000` is above 65535\n"
+        ),
+        "{out:#?}"
+    );
+}

@@ -120,3 +120,29 @@ fn test_reads_a_policy_from_stdin() {
         ]
     );
 }
+
+#[test]
+fn test_json_failures_name_the_expectation() {
+    let dir = Dir::new("test_json_failures");
+    let file = portcullis::syntax::parse(MESH).unwrap();
+    dir.write("mesh.json", serde_json::to_string(&file).unwrap());
+    let out = dir.run(&["test", "mesh.json"]);
+    out.assert(0);
+    assert_eq!(out.stdout, "35 passed, 0 failed\n");
+    dir.write("rules.pcl", "allow \"probes\" { path \"/healthz\" }\n");
+    dir.write(
+        "t.json",
+        r#"{"tests": [{"name": "t", "expectations": [
+            {"effect": "allow", "method": "GET", "path": "/"},
+            {"effect": "allow", "method": "GET", "path": "/healthz", "by": {"rule": "probes"}}]}]}"#,
+    );
+    let out = dir.run(&["test", "rules.pcl", "t.json"]);
+    out.assert(1);
+    assert_eq!(
+        out.lines(),
+        [
+            "t.json:/tests/0/expectations/0: test `t`: expected allow, got deny (default)",
+            "1 passed, 1 failed"
+        ]
+    );
+}

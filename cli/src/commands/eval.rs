@@ -18,9 +18,10 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 
 use portcullis::Policy;
 
-use super::{STDIN, error, is_broken_pipe, load_policy};
+use super::{error, is_broken_pipe};
 use crate::args::Normalization;
 use crate::decision_json::{DecisionJson, InputError, line_id};
+use crate::policy_files::{STDIN, load_policy, stdin_at_most_once};
 use crate::request_json::{is_json_whitespace, parse_line};
 
 const AFTER_HELP: &str = "\
@@ -46,7 +47,8 @@ The normalization options are the same for `portcullis test`.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// A policy file (repeatable: the files form one policy; `-` is stdin)
+    /// A policy file (repeatable: the files form one policy; `-` is stdin, `*.json`
+    /// the JSON form)
     #[arg(short = 'p', long = "policy", value_name = "FILE", required = true)]
     pub policies: Vec<String>,
 
@@ -61,7 +63,7 @@ pub struct Args {
 
 /// Usage errors the parser cannot see: stdin read twice.
 pub fn check_usage(args: &Args) -> Result<(), String> {
-    super::stdin_at_most_once(&args.policies)?;
+    stdin_at_most_once(&args.policies)?;
     let requests_from_stdin = args.requests.as_deref().is_none_or(|r| r == STDIN);
     if requests_from_stdin && args.policies.iter().any(|p| p == STDIN) {
         return Err(
@@ -75,10 +77,10 @@ pub fn check_usage(args: &Args) -> Result<(), String> {
 
 /// Runs `eval`.
 pub fn run(args: &Args) -> u8 {
-    let Some(policy) = load_policy(&args.policies) else {
+    let Some(loaded) = load_policy(&args.policies) else {
         return 1;
     };
-    let policy = policy.with_options(args.normalization.options());
+    let policy = loaded.policy.with_options(args.normalization.options());
     let requests = args.requests.as_deref();
     let input: Box<dyn Read> = match requests {
         None | Some(STDIN) => Box::new(io::stdin()),

@@ -4,8 +4,9 @@
 
 use std::io::{self, BufWriter, Write};
 
-use super::{error, is_broken_pipe, load_policy};
+use super::{error, is_broken_pipe};
 use crate::args::Normalization;
+use crate::policy_files::load_policy;
 
 const AFTER_HELP: &str = "\
 Prints each expectation that does not hold as
@@ -24,7 +25,7 @@ denied.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Policy files, compiled as one policy (`-` is stdin)
+    /// Policy files, compiled as one policy (`-` is stdin, `*.json` the JSON form)
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
 
@@ -35,10 +36,12 @@ pub struct Args {
 
 /// Runs `test`.
 pub fn run(args: &Args) -> u8 {
-    let Some(policy) = load_policy(&args.files) else {
+    let Some(loaded) = load_policy(&args.files) else {
         return 1;
     };
-    let report = policy
+    let report = loaded
+        .policy
+        .clone()
         .with_options(args.normalization.options())
         .run_tests();
     let status = if report.failures().is_empty() { 0 } else { 1 };
@@ -46,7 +49,7 @@ pub fn run(args: &Args) -> u8 {
     let written = report
         .failures()
         .iter()
-        .try_for_each(|failure| writeln!(out, "{failure}"))
+        .try_for_each(|failure| writeln!(out, "{}", loaded.failure(failure)))
         .and_then(|()| writeln!(out, "{report}"))
         .and_then(|()| out.flush());
     match written {
