@@ -119,7 +119,7 @@ mod suggest;
 pub mod syntax;
 mod testing;
 
-pub use diagnostic::{CompileError, Diagnostic};
+pub use diagnostic::{Code, CompileError, Diagnostic, Location, Related, Severity, UnknownCode};
 pub use eval::decision::{Decision, Effect, Reason};
 pub use eval::owned_decision::OwnedDecision;
 pub use limits::CompileLimits;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::check::{self, CheckedPolicy};
 use crate::compile::Tree;
-use crate::diagnostic::{CompileError, Diagnostic};
+use crate::diagnostic::{Code, CompileError, Diagnostic};
 use crate::eval::decision::Decision;
 use crate::limits::CompileLimits;
 use crate::normalize::Options;
@@ -100,11 +100,12 @@ impl Policy {
             let text = text.as_ref();
             if text.len() > limits.max_source_bytes {
                 diagnostics.push(Diagnostic::new(
+                    Code::CompileLimit,
                     name.as_ref(),
                     text,
                     Span::locate(text, 0, 0),
                     format!(
-                        "source is larger than {} bytes: the limit is set in `CompileLimits`",
+                        "source is larger than {} bytes (the compile limit)",
                         limits.max_source_bytes
                     ),
                 ));
@@ -163,6 +164,7 @@ impl Policy {
                 .map(|(start, end)| {
                     let value = text.get(start + 1..end).unwrap_or("");
                     Diagnostic::new(
+                        Code::Syntax,
                         NAME,
                         &text,
                         Span::locate(&text, start, end),

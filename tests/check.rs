@@ -262,3 +262,128 @@ fn limits_fail_with_clear_errors() {
             .unwrap_err();
     assert!(err.to_string().contains("too large"), "{err}");
 }
+
+/// Compiles `source` and returns `(line, column, code)` of every error.
+fn codes(source: &str) -> Vec<(u32, u32, &'static str)> {
+    match Policy::compile(source) {
+        Ok(_) => Vec::new(),
+        Err(e) => e
+            .diagnostics()
+            .iter()
+            .map(|d| (d.line(), d.column(), d.code().as_str()))
+            .collect(),
+    }
+}
+
+#[test]
+fn every_error_has_a_stable_code() {
+    let cases: &[(&str, &str)] = &[
+        ("allow \"r\" {", "syntax"),
+        ("default deny\ndefault allow", "duplicate-default"),
+        ("let a = 1\nlet a = 2", "duplicate-let"),
+        ("allow \"r\" {}\ndeny \"r\" {}", "duplicate-rule"),
+        ("test \"t\" {}\ntest \"t\" {}", "duplicate-test"),
+        ("allow \"r\" { identity in x }", "undefined-name"),
+        ("let a = a\nallow \"r\" { identity in a }", "name-cycle"),
+        (
+            "let a = 10.0.0.0/8\nallow \"r\" { identity in a }",
+            "type-mismatch",
+        ),
+        ("allow \"r\" { port \"80\" }", "type-mismatch"),
+        ("allow \"r\" { method present }", "invalid-test"),
+        ("allow \"r\" { port ~ \"8\" }", "invalid-test"),
+        ("allow \"r\" { source 10.1.2.3/8 }", "invalid-address"),
+        ("allow \"r\" { port 70000 }", "invalid-port"),
+        ("allow \"r\" { port 9..8 }", "invalid-port"),
+        ("allow \"r\" { method \"get\" }", "invalid-method"),
+        ("allow \"r\" { path \"/a//b\" }", "invalid-path-pattern"),
+        ("allow \"r\" { host \"a:1\" }", "invalid-host-pattern"),
+        ("allow \"r\" { path ~ \"(\" }", "invalid-regex"),
+        (
+            "allow \"r\" { header \"a b\" present }",
+            "invalid-header-name",
+        ),
+        (
+            "test \"t\" { allow GET \"/\" port 1 port 2 }",
+            "invalid-expectation",
+        ),
+        (
+            "test \"t\" { allow GET \"/\" source 10.0.0.0/8 }",
+            "invalid-expectation",
+        ),
+    ];
+    for &(source, code) in cases {
+        let found = codes(source);
+        assert_eq!(found.len(), 1, "{source:?} gave {found:?}");
+        assert_eq!(found[0].2, code, "{source:?}");
+    }
+    let mut limits = CompileLimits::default();
+    limits.max_rules = 1;
+    let err = Policy::compile_sources_with([("p", "allow \"a\" {}\nallow \"b\" {}")], &limits)
+        .unwrap_err();
+    assert_eq!(err.diagnostics()[0].code().as_str(), "compile-limit");
+}
+
+#[test]
+fn errors_have_an_end() {
+    let err = Policy::compile("allow \"r\" {\n  source 10.1.2.3/8\n}").unwrap_err();
+    let at = err.diagnostics()[0].location();
+    assert_eq!(
+        (at.line(), at.column(), at.end_line(), at.end_column()),
+        (2, 10, 2, 20)
+    );
+    assert_eq!((at.span().start, at.span().end), (21, 31));
+}
+
+#[test]
+fn duplicates_point_at_the_first_definition() {
+    type Case<'a> = (&'a str, (u32, u32), (u32, u32), &'a str);
+    let cases: &[Case] = &[
+        (
+            "allow \"r\" {}\ndeny \"r\" {}",
+            (2, 6),
+            (1, 7),
+            "first defined here",
+        ),
+        (
+            "let a = 1\n\nlet a = 2",
+            (3, 5),
+            (1, 5),
+            "first defined here",
+        ),
+        (
+            "test \"t\" {}\ntest \"t\" {}",
+            (2, 6),
+            (1, 6),
+            "first defined here",
+        ),
+        (
+            "default deny\n  default allow",
+            (2, 3),
+            (1, 1),
+            "the first `default` is here",
+        ),
+    ];
+    for &(source, at, first, label) in cases {
+        let err = Policy::compile(source).unwrap_err();
+        let d = &err.diagnostics()[0];
+        assert_eq!((d.line(), d.column()), at, "{source:?}");
+        let related = d.related();
+        assert_eq!(related.len(), 1, "{source:?}");
+        let r = &related[0];
+        assert_eq!(
+            (r.location().line(), r.location().column()),
+            first,
+            "{source:?}"
+        );
+        assert_eq!(r.label(), label);
+    }
+    // Across files, the note names the file of the first definition.
+    let err = Policy::compile_sources([("a.pcl", "allow \"r\" {}"), ("b.pcl", "\nallow \"r\" {}")])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "b.pcl:2:7: error: duplicate rule name `r`\n  |\n2 | allow \"r\" {}\n  |       ^^^\n\
+         a.pcl:1:7: note: first defined here\n  |\n1 | allow \"r\" {}\n  |       ^^^\n"
+    );
+}

@@ -1,6 +1,7 @@
 //! Checking one condition: splice names, type every value for its subject, validate.
 
 use crate::bytes::is_tchar;
+use crate::diagnostic::Code;
 use crate::span::Span;
 use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
 
@@ -19,14 +20,22 @@ pub(crate) fn check_let_values(sources: &[Source<'_>], report: &mut Reporter<'_>
             };
             for value in values {
                 let result = match &value.kind {
-                    ValueKind::Address { address } => values::parse_net(address).map(drop),
-                    ValueKind::Integer(n) => values::port(*n).map(drop),
-                    ValueKind::Range { range } => values::port_range(range.0, range.1).map(drop),
-                    ValueKind::Method { method } => values::method(method),
+                    ValueKind::Address { address } => values::parse_net(address)
+                        .map(drop)
+                        .map_err(|e| (Code::InvalidAddress, e)),
+                    ValueKind::Integer(n) => values::port(*n)
+                        .map(drop)
+                        .map_err(|e| (Code::InvalidPort, e)),
+                    ValueKind::Range { range } => values::port_range(range.0, range.1)
+                        .map(drop)
+                        .map_err(|e| (Code::InvalidPort, e)),
+                    ValueKind::Method { method } => {
+                        values::method(method).map_err(|e| (Code::InvalidMethod, e))
+                    }
                     ValueKind::String(_) | ValueKind::Name { .. } => Ok(()),
                 };
-                if let Err(message) = result {
-                    report.error(i, value.span, message);
+                if let Err((code, message)) = result {
+                    report.error(code, i, value.span, message);
                 }
             }
         }
@@ -109,6 +118,7 @@ pub(crate) fn check_condition<'a>(
     let test = match (&condition.test, subject) {
         (Test::Present, Subject::Method | Subject::Path) => {
             report.error(
+                Code::InvalidTest,
                 source,
                 at,
                 format!("`present` is not allowed for `{name}`: every request has one"),
@@ -138,7 +148,7 @@ pub(crate) fn check_condition<'a>(
             let compiled = match regex::anchored(&re.value, report.limits.max_regex_bytes) {
                 Ok(r) => r,
                 Err(message) => {
-                    report.error(source, re.span, message);
+                    report.error(Code::InvalidRegex, source, re.span, message);
                     return None;
                 }
             };
@@ -158,7 +168,12 @@ pub(crate) fn check_condition<'a>(
             }
         }
         (Test::Regex(re), _) => {
-            report.error(source, re.span, format!("`~` is not allowed for `{name}`"));
+            report.error(
+                Code::InvalidTest,
+                source,
+                re.span,
+                format!("`~` is not allowed for `{name}`"),
+            );
             return None;
         }
         (Test::Equals(value), Subject::Header(key)) => CondTest::Header {
@@ -171,6 +186,7 @@ pub(crate) fn check_condition<'a>(
         },
         (Test::Equals(value), _) => {
             report.error(
+                Code::InvalidTest,
                 source,
                 value.span,
                 format!("`==` is only for `header` and `attr`; write `{name} \"...\"`"),
@@ -193,6 +209,7 @@ pub(crate) fn check_condition<'a>(
                 (&condition.test, subject)
             {
                 report.error(
+                    Code::InvalidTest,
                     source,
                     at,
                     format!("`{name}` needs `==`, `in`, `~` or `present`"),
@@ -219,7 +236,12 @@ fn header_name(
     report: &mut Reporter<'_>,
 ) -> Option<Box<str>> {
     if name.is_empty() || !name.bytes().all(is_tchar) {
-        report.error(source, span, format!("invalid header name `{name}`"));
+        report.error(
+            Code::InvalidHeaderName,
+            source,
+            span,
+            format!("invalid header name `{name}`"),
+        );
         return None;
     }
     Some(name.to_ascii_lowercase().into())
@@ -271,6 +293,7 @@ fn typed_values<'a>(
                     if !blamed.contains(&span) {
                         blamed.push(span);
                         report.error(
+                            Code::TypeMismatch,
                             use_source,
                             span,
                             format!(
@@ -283,6 +306,7 @@ fn typed_values<'a>(
                     }
                 }
                 None => report.error(
+                    Code::TypeMismatch,
                     source,
                     item.value.span,
                     format!(
@@ -321,7 +345,12 @@ fn typed_values<'a>(
         if let Err(message) = result {
             ok = false;
             if !from_let {
-                report.error(item.source, item.value.span, message);
+                let code = match kind {
+                    ValueKind::String(_) | ValueKind::Method { .. } => Code::InvalidMethod,
+                    ValueKind::Integer(_) | ValueKind::Range { .. } => Code::InvalidPort,
+                    _ => Code::InvalidAddress,
+                };
+                report.error(code, item.source, item.value.span, message);
             }
         }
     }
@@ -336,7 +365,7 @@ fn typed_values<'a>(
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;
-                        report.error(at, span, message);
+                        report.error(Code::InvalidPathPattern, at, span, message);
                     }
                 }
             }
@@ -349,7 +378,7 @@ fn typed_values<'a>(
                     Ok(p) => patterns.push(p),
                     Err(message) => {
                         ok = false;
-                        report.error(at, span, message);
+                        report.error(Code::InvalidHostPattern, at, span, message);
                     }
                 }
             }

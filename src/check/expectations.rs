@@ -1,8 +1,10 @@
 //! `test` blocks: expectations checked for well-formed fields. Their method and path
 //! are deliberately not checked: they are evaluated as requests (spec §9).
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
+use crate::diagnostic::Code;
 use crate::eval::decision::Effect;
 use crate::owned_request::OwnedRequest;
 use crate::syntax::{By, Field};
@@ -35,16 +37,24 @@ pub(crate) enum ExpectedBy {
 }
 
 pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> Vec<CheckedTest> {
-    let mut names = HashSet::new();
+    let mut names = HashMap::new();
     let mut tests = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         for block in &source.file.tests {
-            if !names.insert(block.name.value.as_str()) {
-                report.error(
-                    i,
-                    block.name.span,
-                    format!("duplicate test name `{}`", block.name.value),
-                );
+            match names.entry(block.name.value.as_str()) {
+                Entry::Occupied(first) => {
+                    let &(first_source, first) = first.get();
+                    report.error_with(
+                        Code::DuplicateTest,
+                        i,
+                        block.name.span,
+                        format!("duplicate test name `{}`", block.name.value),
+                        (first_source, first, "first defined here"),
+                    );
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((i, block.name.span));
+                }
             }
             let mut cases = Vec::new();
             for e in &block.expectations {
@@ -72,6 +82,7 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                     };
                     if matches!(key, "identity" | "host" | "port" | "source") && !seen.insert(key) {
                         report.error(
+                            Code::InvalidExpectation,
                             i,
                             span,
                             format!("`{key}` is given twice in one expectation"),
@@ -89,11 +100,12 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                             Ok(port) => {
                                 case.request.set_port(port);
                             }
-                            Err(message) => report.error(i, p.span, message),
+                            Err(message) => report.error(Code::InvalidPort, i, p.span, message),
                         },
                         Field::Source(a) => {
                             if a.text.contains('/') {
                                 report.error(
+                                    Code::InvalidExpectation,
                                     i,
                                     a.span,
                                     format!(
@@ -107,7 +119,9 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                                 Ok(addr) => {
                                     case.request.set_source(addr);
                                 }
-                                Err(message) => report.error(i, a.span, message),
+                                Err(message) => {
+                                    report.error(Code::InvalidAddress, i, a.span, message);
+                                }
                             }
                         }
                         Field::Header(n, v) => {

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+use crate::diagnostic::Code;
 use crate::span::Span;
 use crate::suggest::did_you_mean;
 use crate::syntax::{Let, LetValue, Value, ValueKind};
@@ -42,11 +43,14 @@ impl<'a> Lets<'a> {
         for (source, lets) in sources {
             for binding in lets {
                 let name = binding.name.name.as_str();
-                if by_name.contains_key(name) {
-                    report.error(
+                if let Some(&(first_source, first)) = by_name.get(name) {
+                    let first: &Let = first;
+                    report.error_with(
+                        Code::DuplicateLet,
                         source,
                         binding.name.span,
                         format!("duplicate `let` name `{name}`"),
+                        (first_source, first.name.span, "first defined here"),
                     );
                 } else {
                     by_name.insert(name, (source, binding));
@@ -121,10 +125,11 @@ impl<'a> Lets<'a> {
             if out.len() >= report.limits.max_values {
                 let (at_source, span) = via.map_or((source, value.span), |(s, sp, _)| (s, sp));
                 report.error(
+                    Code::CompileLimit,
                     at_source,
                     span,
                     format!(
-                        "more than {} values in one condition: the limit is set in `CompileLimits`",
+                        "more than {} values in one condition (the compile limit)",
                         report.limits.max_values
                     ),
                 );
@@ -159,12 +164,18 @@ impl<'a> Lets<'a> {
                 }
                 None => String::new(),
             };
-            report.error(source, span, format!("undefined name `{name}`{hint}"));
+            report.error(
+                Code::UndefinedName,
+                source,
+                span,
+                format!("undefined name `{name}`{hint}"),
+            );
             return false;
         };
         self.reached.borrow_mut().insert(name);
         if stack.contains(&name) {
             report.error(
+                Code::NameCycle,
                 source,
                 span,
                 format!("`{name}` is defined in terms of itself"),
@@ -175,10 +186,11 @@ impl<'a> Lets<'a> {
             // Blame the use in the rule, where the chain starts.
             let (source, span) = via.map_or((source, span), |(s, sp, _)| (s, sp));
             report.error(
+                Code::CompileLimit,
                 source,
                 span,
                 format!(
-                    "names refer to names more than {} deep: the limit is set in `CompileLimits`",
+                    "names refer to names more than {} deep (the compile limit)",
                     report.limits.max_name_depth
                 ),
             );

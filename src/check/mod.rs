@@ -15,14 +15,13 @@ pub(crate) mod path_pattern;
 pub(crate) mod regex;
 mod values;
 
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use crate::compile::hash::FxHasher;
-use crate::diagnostic::Diagnostic;
+use crate::compile::hash::FxHashMap;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::CompileLimits;
 use crate::span::Span;
 use crate::syntax::{Effect, File, RuleKind};
@@ -31,9 +30,6 @@ pub(crate) use expectations::{CheckedTest, ExpectedBy};
 use host_pattern::HostPattern;
 use identity_glob::IdentityGlob;
 use path_pattern::PathPattern;
-
-/// A hash set keyed with [`FxHasher`].
-type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 /// One parsed source handed to the checker.
 #[derive(Debug)]
@@ -130,13 +126,46 @@ pub(crate) struct Reporter<'s> {
 }
 
 impl Reporter<'_> {
-    pub(crate) fn error(&mut self, source: usize, span: Span, message: impl Into<String>) {
-        let (name, text) = self
-            .sources
+    /// The name and text of source `source`.
+    fn source(&self, source: usize) -> (&str, &str) {
+        self.sources
             .get(source)
-            .map_or(("", ""), |s| (s.name, s.text));
-        self.diagnostics
-            .push(Diagnostic::new(name, text, span, message));
+            .map_or(("", ""), |s| (s.name, s.text))
+    }
+
+    /// Reports an error with `code` at `span` of source `source`.
+    pub(crate) fn error(
+        &mut self,
+        code: Code,
+        source: usize,
+        span: Span,
+        message: impl Into<String>,
+    ) {
+        let (name, text) = self.source(source);
+        let diagnostic = Diagnostic::new(code, name, text, span, message);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports an error that also points at `related` (a source, a span and a label,
+    /// such as the first definition of a duplicate name).
+    pub(crate) fn error_with(
+        &mut self,
+        code: Code,
+        source: usize,
+        span: Span,
+        message: impl Into<String>,
+        related: (usize, Span, &str),
+    ) {
+        let (name, text) = self.source(source);
+        let diagnostic = Diagnostic::new(code, name, text, span, message);
+        let (name, text) = self.source(related.0);
+        let diagnostic = diagnostic.with_related(name, text, related.1, related.2);
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// The number of diagnostics so far.
+    pub(crate) fn count(&self) -> usize {
+        self.diagnostics.len()
     }
 }
 
@@ -151,7 +180,7 @@ pub(crate) fn check(
         limits: *limits,
     };
 
-    let mut default = None;
+    let mut default: Option<(Effect, usize, Span)> = None;
     for (i, source) in sources.iter().enumerate() {
         let decls = source
             .file
@@ -159,10 +188,15 @@ pub(crate) fn check(
             .iter()
             .chain(&source.file.extra_defaults);
         for decl in decls {
-            if default.is_some() {
-                report.error(i, decl.span, "a second `default`: a policy has at most one");
-            } else {
-                default = Some(decl.effect);
+            match default {
+                Some((_, first_source, first)) => report.error_with(
+                    Code::DuplicateDefault,
+                    i,
+                    decl.span,
+                    "a second `default`: a policy has at most one",
+                    (first_source, first, "the first `default` is here"),
+                ),
+                None => default = Some((decl.effect, i, decl.span)),
             }
         }
     }
@@ -181,7 +215,7 @@ pub(crate) fn check(
     let mut audit_names = Vec::new();
     // Rule names come from the policy, so the fast hasher is safe here (see
     // `compile::hash`).
-    let mut rule_names = FxHashSet::default();
+    let mut rule_names: FxHashMap<&str, (usize, Span)> = FxHashMap::default();
     rule_names.reserve(total.min(limits.max_rules));
     let mut memo = memo::Memo::default();
     let mut spliced = Vec::new();
@@ -191,10 +225,11 @@ pub(crate) fn check(
             let name = rule.name.value.as_str();
             if rules.len() == limits.max_rules {
                 report.error(
+                    Code::CompileLimit,
                     i,
                     rule.span,
                     format!(
-                        "more than {} rules: the limit is set in `CompileLimits`",
+                        "the policy has more than {} rules (the compile limit)",
                         limits.max_rules
                     ),
                 );
@@ -202,12 +237,24 @@ pub(crate) fn check(
             if rules.len() >= limits.max_rules {
                 continue;
             }
-            if !rule_names.insert(name) {
-                report.error(i, rule.name.span, format!("duplicate rule name `{name}`"));
+            match rule_names.entry(name) {
+                Entry::Occupied(first) => {
+                    let &(first_source, first) = first.get();
+                    report.error_with(
+                        Code::DuplicateRule,
+                        i,
+                        rule.name.span,
+                        format!("duplicate rule name `{name}`"),
+                        (first_source, first, "first defined here"),
+                    );
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert((i, rule.name.span));
+                }
             }
             let mut conditions = Vec::with_capacity(rule.conditions.len());
             for c in &rule.conditions {
-                let reported = report.diagnostics.len();
+                let reported = report.count();
                 let checked = conditions::check_condition(
                     i,
                     c,
@@ -222,8 +269,8 @@ pub(crate) fn check(
                     // A condition left out would widen its rule: it must never be left
                     // out silently. Every failing check reports its own error; this is
                     // the net under that (fail closed).
-                    None if report.diagnostics.len() == reported => {
-                        report.error(i, c.span, "invalid condition");
+                    None if report.count() == reported => {
+                        report.error(Code::InvalidCondition, i, c.span, "invalid condition");
                     }
                     None => {}
                 }
@@ -248,7 +295,7 @@ pub(crate) fn check(
 
     if report.diagnostics.is_empty() {
         Ok(CheckedPolicy {
-            default: default.unwrap_or(Effect::Deny),
+            default: default.map_or(Effect::Deny, |(effect, ..)| effect),
             rules,
             audit_names,
             tests,

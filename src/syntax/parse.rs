@@ -12,7 +12,7 @@
 //! name is known are kept (with what could be parsed) so the checker does not report
 //! their uses as undefined; items without a name are dropped.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{
@@ -77,29 +77,52 @@ pub(crate) fn parse_source(name: &str, text: &str) -> (File, Vec<Diagnostic>) {
         pos: 0,
         prev_end: 0,
         eof,
-        errors: lexed.errors,
+        errors: lexed
+            .errors
+            .into_iter()
+            .map(|(span, message)| SyntaxError {
+                span,
+                message,
+                related: None,
+            })
+            .collect(),
         file: File::default(),
     };
     parser.items();
     let Parser {
         file, mut errors, ..
     } = parser;
-    errors.sort_by_key(|(span, _)| span.start);
+    errors.sort_by_key(|e| e.span.start);
     let mut diagnostics: Vec<Diagnostic> = errors
         .iter()
         .take(MAX_DIAGNOSTICS)
-        .map(|(span, message)| Diagnostic::new(name, text, *span, message.as_str()))
+        .map(|e| {
+            let d = Diagnostic::new(Code::Syntax, name, text, e.span, e.message.as_str());
+            match &e.related {
+                Some((span, label)) => d.with_related(name, text, *span, label.as_str()),
+                None => d,
+            }
+        })
         .collect();
-    if let Some((span, _)) = errors.get(MAX_DIAGNOSTICS) {
+    if let Some(e) = errors.get(MAX_DIAGNOSTICS) {
         let more = errors.len() - MAX_DIAGNOSTICS;
         diagnostics.push(Diagnostic::new(
+            Code::Syntax,
             name,
             text,
-            *span,
+            e.span,
             format!("too many errors: {more} more not shown"),
         ));
     }
     (file, diagnostics)
+}
+
+/// A syntax error: where, what, and possibly a related place with its label.
+#[derive(Debug)]
+struct SyntaxError {
+    span: Span,
+    message: String,
+    related: Option<(Span, String)>,
 }
 
 /// An error was reported; the caller recovers.
@@ -117,7 +140,7 @@ struct Parser<'a> {
     /// Returned by [`Parser::peek`] past the end (never happens: the last token is
     /// the end of input and is never consumed).
     eof: Token<'a>,
-    errors: Vec<(Span, String)>,
+    errors: Vec<SyntaxError>,
     file: File,
 }
 
@@ -185,7 +208,11 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&mut self, span: Span, message: String) {
-        self.errors.push((span, message));
+        self.errors.push(SyntaxError {
+            span,
+            message,
+            related: None,
+        });
     }
 
     /// Reports "expected `what`, found …" at the current token, unless the lexer
