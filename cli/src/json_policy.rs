@@ -19,7 +19,7 @@
 //! reported at `policy.json:LINE:COL` (serde_json's position), with the line.
 
 use portcullis::syntax::{self, By, Field, File, InTarget, LetValue, Subject, Test};
-use portcullis::{Diagnostic, Span, TestFailure};
+use portcullis::{Code, Diagnostic, Span, TestFailure};
 
 use crate::json_map::JsonMap;
 
@@ -52,9 +52,14 @@ impl JsonPolicy {
         if let Some(start) = first.filter(|&i| json.get(i..).is_some_and(|s| !s.starts_with('{'))) {
             let end = map.range("").map_or(start + 1, |(_, end)| end);
             let message = "a policy in the JSON form is a JSON object";
-            return Err(
-                Diagnostic::new(name, &json, Span::locate(&json, start, end), message).to_string(),
-            );
+            return Err(Diagnostic::new(
+                Code::Syntax,
+                name,
+                &json,
+                Span::locate(&json, start, end),
+                message,
+            )
+            .to_string());
         }
         let file: File = match serde_json::from_str(&json) {
             Ok(file) => file,
@@ -141,7 +146,14 @@ fn render(name: &str, json: &str, map: &JsonMap, pointer: &str, message: &str) -
     let range = map.range(pointer);
     if pointer.is_empty() {
         let (start, end) = range.unwrap_or((0, 0));
-        return Diagnostic::new(name, json, Span::locate(json, start, end), message).to_string();
+        return Diagnostic::new(
+            Code::Syntax,
+            name,
+            json,
+            Span::locate(json, start, end),
+            message,
+        )
+        .to_string();
     }
     let head = format!("{name}:{pointer}: error: {message}\n");
     let Some((start, end)) = range else {
@@ -149,7 +161,14 @@ fn render(name: &str, json: &str, map: &JsonMap, pointer: &str, message: &str) -
     };
     // The library renders the source line and the caret; its first line (with line
     // and column) gives way to the pointer.
-    let rendered = Diagnostic::new(name, json, Span::locate(json, start, end), message).to_string();
+    let rendered = Diagnostic::new(
+        Code::Syntax,
+        name,
+        json,
+        Span::locate(json, start, end),
+        message,
+    )
+    .to_string();
     match rendered.split_once('\n') {
         Some((_, rest)) => format!("{head}{rest}"),
         None => head,
@@ -181,7 +200,14 @@ fn serde_error(name: &str, json: &str, map: &JsonMap, e: &serde_json::Error) -> 
                 .get(offset..)
                 .and_then(|s| s.chars().next())
                 .map_or(offset, |c| offset + c.len_utf8());
-            Diagnostic::new(name, json, Span::locate(json, offset, end), message).to_string()
+            Diagnostic::new(
+                Code::Syntax,
+                name,
+                json,
+                Span::locate(json, offset, end),
+                message,
+            )
+            .to_string()
         }
     }
 }
