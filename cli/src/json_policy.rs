@@ -92,17 +92,23 @@ impl JsonPolicy {
         &self.printed
     }
 
-    /// A diagnostic at a position of the printed text, shown at its JSON location.
-    pub fn render_diagnostic(&self, d: &Diagnostic) -> String {
+    /// The message of a diagnostic in this file (a name or an address the text
+    /// form cannot hold is said to be one).
+    pub fn message(&self, d: &Diagnostic) -> String {
         let offset = offset_of(&self.printed, d.line(), d.column());
-        let message =
-            unprintable_message(&self.printed, offset).unwrap_or_else(|| d.message().to_string());
+        unprintable_message(&self.printed, offset).unwrap_or_else(|| d.message().to_string())
+    }
+
+    /// `name:POINTER: heading` for a place of the printed text, then its JSON line
+    /// with a caret under the node.
+    pub fn render_place(&self, line: u32, column: u32, heading: &str) -> String {
+        let offset = offset_of(&self.printed, line, column);
         render(
             &self.name,
             &self.json,
             &self.map,
-            self.pointer(offset, d.line()),
-            &message,
+            self.pointer(offset, line),
+            heading,
         )
     }
 
@@ -139,40 +145,34 @@ impl JsonPolicy {
     }
 }
 
-/// `name:POINTER: error: message`, then the JSON line with a caret under the node
-/// (when the node is found in the text). The root, whose pointer is empty, is
-/// shown at its line and column instead.
-fn render(name: &str, json: &str, map: &JsonMap, pointer: &str, message: &str) -> String {
+/// `name:POINTER: heading`, then the JSON line with a caret under the node (when
+/// the node is found in the text). The root, whose pointer is empty, is shown at its
+/// line and column instead.
+fn render(name: &str, json: &str, map: &JsonMap, pointer: &str, heading: &str) -> String {
     let range = map.range(pointer);
     if pointer.is_empty() {
         let (start, end) = range.unwrap_or((0, 0));
-        return Diagnostic::new(
-            Code::Syntax,
-            name,
-            json,
-            Span::locate(json, start, end),
-            message,
-        )
-        .to_string();
+        return with_snippet(name, json, Span::locate(json, start, end), heading);
     }
-    let head = format!("{name}:{pointer}: error: {message}\n");
-    let Some((start, end)) = range else {
-        return head;
-    };
-    // The library renders the source line and the caret; its first line (with line
-    // and column) gives way to the pointer.
-    let rendered = Diagnostic::new(
-        Code::Syntax,
-        name,
-        json,
-        Span::locate(json, start, end),
-        message,
-    )
-    .to_string();
-    match rendered.split_once('\n') {
-        Some((_, rest)) => format!("{head}{rest}"),
+    let head = format!("{name}:{pointer}: {heading}\n");
+    match range {
+        Some((start, end)) => {
+            let snippet = with_snippet(name, json, Span::locate(json, start, end), "");
+            match snippet.split_once('\n') {
+                Some((_, rest)) => format!("{head}{rest}"),
+                None => head,
+            }
+        }
         None => head,
     }
+}
+
+/// `name:LINE:COL: heading`, then the line of `text` with a caret under `span`, as
+/// the library renders a diagnostic.
+pub fn with_snippet(name: &str, text: &str, span: Span, heading: &str) -> String {
+    let rendered = Diagnostic::new(Code::Syntax, name, text, span, "").to_string();
+    let rest = rendered.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("{name}:{}:{}: {heading}\n{rest}", span.line, span.column)
 }
 
 /// serde_json's error, at the pointer of the node it stopped in when the JSON is well
@@ -194,20 +194,14 @@ fn serde_error(name: &str, json: &str, map: &JsonMap, e: &serde_json::Error) -> 
     };
     let message = plain_message(message);
     match pointer {
-        Some(pointer) => render(name, json, map, pointer, &message),
+        Some(pointer) => render(name, json, map, pointer, &format!("error: {message}")),
         None => {
             let end = json
                 .get(offset..)
                 .and_then(|s| s.chars().next())
                 .map_or(offset, |c| offset + c.len_utf8());
-            Diagnostic::new(
-                Code::Syntax,
-                name,
-                json,
-                Span::locate(json, offset, end),
-                message,
-            )
-            .to_string()
+            let span = Span::locate(json, offset, end);
+            with_snippet(name, json, span, &format!("error: {message}"))
         }
     }
 }

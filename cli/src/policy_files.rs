@@ -3,10 +3,10 @@
 
 use std::io::{self, Write};
 
-use portcullis::{Policy, TestFailure};
+use portcullis::{Diagnostic, Location, Policy, Severity, TestFailure};
 
 use crate::commands::error;
-use crate::json_policy::{JsonPolicy, is_json};
+use crate::json_policy::{JsonPolicy, is_json, with_snippet};
 
 /// The file name that stands for stdin.
 pub const STDIN: &str = "-";
@@ -89,19 +89,56 @@ pub fn load_policy(files: &[String]) -> Option<Loaded> {
         // missing file), so stop at the read errors.
         return None;
     }
-    match Policy::compile_sources(sources) {
+    let compiled = Policy::compile_sources(sources.iter().map(|(n, t)| (*n, t.as_str())));
+    match compiled {
         Ok(policy) => Some(Loaded { policy, json }),
         Err(e) => {
             // Every diagnostic, each `file:line:col: error: message` (or
             // `file.json:/pointer: error: message`), the source line and a caret.
             let mut err = io::stderr().lock();
             for d in e.diagnostics() {
-                let _ = match json.iter().find(|j| j.name() == d.file()) {
-                    Some(json) => err.write_all(json.render_diagnostic(d).as_bytes()),
-                    None => write!(err, "{d}"),
-                };
+                let _ = err.write_all(render(d, &sources, &json).as_bytes());
             }
             None
         }
     }
+}
+
+/// A diagnostic as the library renders it, but with every place in a JSON file
+/// (the diagnostic's own, and related ones such as "first defined here") shown at
+/// its JSON location.
+fn render(d: &Diagnostic, sources: &[(&str, String)], json: &[JsonPolicy]) -> String {
+    let json_of = |file: &str| json.iter().find(|j| j.name() == file);
+    let in_json = std::iter::once(d.location())
+        .chain(d.related().iter().map(|r| r.location()))
+        .any(|l| json_of(l.file()).is_some());
+    if !in_json {
+        return d.to_string();
+    }
+    let place = |location: &Location, heading: &str| match json_of(location.file()) {
+        Some(json) => json.render_place(location.line(), location.column(), heading),
+        None => {
+            let text = sources
+                .iter()
+                .find(|(name, _)| *name == location.file())
+                .map_or("", |(_, text)| text.as_str());
+            with_snippet(location.file(), text, location.span(), heading)
+        }
+    };
+    let message = match json_of(d.file()) {
+        Some(json) => json.message(d),
+        None => d.message().to_string(),
+    };
+    let heading = match d.severity() {
+        Severity::Error => format!("error: {message}"),
+        severity => format!("{severity}[{}]: {message}", d.code()),
+    };
+    let mut out = place(d.location(), &heading);
+    for related in d.related() {
+        out.push_str(&place(
+            related.location(),
+            &format!("note: {}", related.label()),
+        ));
+    }
+    out
 }

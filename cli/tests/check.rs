@@ -209,6 +209,32 @@ fn check_json_diagnostics_name_the_json_location() {
         ]
     );
     assert_eq!(lines[7], format!("  | {}^^^^^", " ".repeat(49)));
+    // Related places too: the first rule of the name.
+    assert_eq!(
+        lines[12..16],
+        [
+            "policy.json:/rules/0/name: note: first defined here",
+            "  |",
+            r#"4 |    {"effect": "allow", "name": "ops", "when": ["#,
+            "  |                                ^^^^^",
+        ]
+    );
+    // Across a text and a JSON file, each place in its own form.
+    dir.write("first.pcl", "allow \"ops\" {}\n");
+    dir.write(
+        "second.json",
+        r#"{"rules": [{"effect": "deny", "name": "ops"}]}"#,
+    );
+    let out = dir.run(&["check", "first.pcl", "second.json"]);
+    out.assert(1);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        [lines[0], lines[4]],
+        [
+            "second.json:/rules/0/name: error: duplicate rule name `ops`",
+            "first.pcl:1:7: note: first defined here",
+        ]
+    );
 }
 
 #[test]
