@@ -5,8 +5,9 @@
 //! How, without changing the library: the JSON is read into the syntax tree
 //! (`portcullis::syntax::File`), printed as policy text, and that text is compiled
 //! with the other files under the JSON file's name. Reading the printed text back
-//! gives every node a span in it, and walking that tree gives each span its JSON
-//! Pointer; a diagnostic (or a failed test expectation) at a position of the printed
+//! (when a place is first asked for: a policy that compiles and passes its tests
+//! never pays for it) gives every node a span in it, and walking that tree gives
+//! each span its JSON Pointer; a diagnostic (or a failed test expectation) at a position of the printed
 //! text is then shown at the pointer of the innermost node there.
 //!
 //! A tree the text form cannot say (a name or an address that would not read back
@@ -17,6 +18,8 @@
 //! JSON that is not a policy is reported at its pointer too (serde's shape errors:
 //! an unknown field, a missing one, a wrong type); JSON that is not JSON at all is
 //! reported at `policy.json:LINE:COL` (serde_json's position), with the line.
+
+use std::cell::OnceCell;
 
 use portcullis::syntax::{self, By, Field, File, InTarget, LetValue, Subject, Test};
 use portcullis::{Code, Diagnostic, Span, TestFailure};
@@ -36,10 +39,34 @@ pub struct JsonPolicy {
     map: JsonMap,
     /// The policy text that is compiled in the JSON file's place.
     printed: String,
-    /// Nodes of the printed text: byte range and pointer.
+    /// Where the nodes are in the printed text; built when first needed (only a
+    /// diagnostic or a failed expectation needs it).
+    places: OnceCell<Places>,
+}
+
+/// The nodes of the printed text and their pointers.
+#[derive(Debug, Default)]
+struct Places {
+    /// Byte range and pointer of each node.
     spans: Vec<(usize, usize, String)>,
     /// When the printed text does not parse: items by line (first, last, pointer).
     lines: Vec<(usize, usize, String)>,
+}
+
+impl Places {
+    fn new(json: &str, printed: &str) -> Places {
+        let mut places = Places::default();
+        match syntax::parse(printed) {
+            Ok(reread) => walk(&reread, &mut places.spans),
+            Err(_) => {
+                // Read before, so read again without error.
+                if let Ok(file) = serde_json::from_str::<File>(json) {
+                    places.lines = line_table(&file, printed);
+                }
+            }
+        }
+        places
+    }
 }
 
 impl JsonPolicy {
@@ -66,19 +93,12 @@ impl JsonPolicy {
             Err(e) => return Err(serde_error(name, &json, &map, &e)),
         };
         let printed = syntax::print(&file);
-        let mut spans = Vec::new();
-        let mut lines = Vec::new();
-        match syntax::parse(&printed) {
-            Ok(reread) => walk(&reread, &mut spans),
-            Err(_) => lines = line_table(&file, &printed),
-        }
         Ok(JsonPolicy {
             name: name.to_string(),
             json,
             map,
             printed,
-            spans,
-            lines,
+            places: OnceCell::new(),
         })
     }
 
@@ -124,17 +144,24 @@ impl JsonPolicy {
         )
     }
 
+    fn places(&self) -> &Places {
+        self.places
+            .get_or_init(|| Places::new(&self.json, &self.printed))
+    }
+
     /// The pointer of the innermost node at `offset` (on `line`) of the printed text;
     /// the root, `""`, when none is known.
     fn pointer(&self, offset: usize, line: u32) -> &str {
-        let by_span = self
+        let places = self.places();
+        let by_span = places
             .spans
             .iter()
             .filter(|(start, end, _)| *start <= offset && (offset < *end || offset == *start))
             .min_by_key(|(start, end, _)| end - start);
         let line = usize::try_from(line).unwrap_or(usize::MAX);
         let by_line = || {
-            self.lines
+            places
+                .lines
                 .iter()
                 .filter(|(first, last, _)| *first <= line && line <= *last)
                 .min_by_key(|(first, last, _)| last - first)
@@ -525,7 +552,7 @@ mod tests {
                 {"subject": "identity", "test": {"in": {"name": "not a name"}}},
                 {"subject": "method", "test": {"values": []}}]}]}"#;
         let policy = JsonPolicy::read("p.json", json.to_string()).unwrap();
-        assert!(policy.spans.is_empty());
+        assert!(policy.places().spans.is_empty());
         let line = |needle: &str| {
             let at = policy.printed.find(needle).unwrap();
             u32::try_from(policy.printed[..at].matches('\n').count() + 1).unwrap()
