@@ -73,8 +73,9 @@
 //!   [`normalize`] module documents every step and option, with the attack each
 //!   option trades off.
 //!
-//! The language is described for users in `docs/language.md`, and exactly in the
-//! specification it implements.
+//! `docs/language.md` is the language's reference: the grammar, the meaning of every
+//! construct, request normalization, decisions, errors, tests, the JSON form and the
+//! command line's JSON. `docs/architecture.md` shows the crates and this pipeline.
 //!
 //! # How it works
 //!

@@ -140,7 +140,8 @@ impl Policy {
         })
     }
 
-    /// Compiles a policy from its syntax tree, which is also its JSON form (spec §10).
+    /// Compiles a policy from its syntax tree, which is also its JSON form
+    /// (`docs/language.md`, *The JSON form*).
     /// Errors point into the tree printed as text, named `policy.json`.
     ///
     /// ```

@@ -41,8 +41,9 @@ impl<T: Copy + Default> InlineList<T> {
 /// up to eight headers and eight attributes.
 ///
 /// Only `method` and `path` are required. Values are taken as they arrive from the
-/// wire: [`Policy::evaluate`](crate::Policy::evaluate) normalizes them (spec §6) and
-/// denies what it cannot normalize safely.
+/// wire: [`Policy::evaluate`](crate::Policy::evaluate) normalizes them
+/// (`docs/language.md`, *Request normalization*) and denies what it cannot normalize
+/// safely.
 ///
 /// ```
 /// use std::net::{IpAddr, Ipv4Addr};

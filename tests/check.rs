@@ -1,4 +1,5 @@
-//! Every compile-time error of spec §8, reported where it belongs, all in one run.
+//! Every compile-time error (`docs/language.md`, *Errors*), reported where it belongs,
+//! all in one run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

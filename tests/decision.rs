@@ -1,4 +1,5 @@
-//! Spec §5 (meaning) and §7 (decision) through the public API, one case a line.
+//! What rules mean and how a decision is made (`docs/language.md`, *Rules*, *Subjects*,
+//! *How a decision is made*), through the public API, one case a line.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -413,9 +414,9 @@ fn ports_sources_methods_hosts() {
     case(&p, get("/").host("svc"), "deny default", &[]);
 }
 
-/// `*` and `{name}` are the same one-segment wildcard (spec §5): two rules whose
+/// `*` and `{name}` are the same one-segment wildcard (*Subjects*, `path`): two rules whose
 /// patterns differ only in that spelling are both still rules, and the first matching
-/// `deny` decides (§7.2). Five rules, so that the compiled tree splits on the path.
+/// `deny` decides. Five rules, so that the compiled tree splits on the path.
 #[test]
 fn star_and_named_segment_in_different_rules_both_match() {
     let p = compile(

@@ -190,7 +190,7 @@ proptest! {
     }
 }
 
-/// The matchers of the reference itself, against the examples the spec gives.
+/// The matchers of the reference itself, against the examples of `docs/language.md`.
 #[test]
 fn reference_matchers_follow_the_spec_examples() {
     use portcullis_support::reference::eval::{host_pattern, identity_glob, path_pattern};

@@ -1,4 +1,4 @@
-//! The JSON form of a policy (spec §10): text → JSON → policy keeps the meaning, and
+//! The JSON form of a policy (`docs/language.md`, *The JSON form*): text → JSON → policy keeps the meaning, and
 //! unknown fields or constructs are errors, never ignored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,7 +7,7 @@ use portcullis::{Policy, Request};
 
 const MESH: &str = include_str!("../examples/mesh.pcl");
 
-/// The example of spec §2 (the one `tests/syntax.rs` checks), and a rule with ranges,
+/// The payments policy that `tests/syntax.rs` checks, and a rule with ranges,
 /// a regular expression and escapes.
 const SPEC_EXAMPLE: &str = concat!(
     include_str!("data/spec_example.pcl"),

@@ -1,4 +1,5 @@
-//! The parser and printer against the language spec (§2–§4, §8): every construct,
+//! The parser and printer against `docs/language.md` (*Lexical rules*, *Grammar*,
+//! *Errors*): every construct,
 //! every syntax error with its position, recovery, and print/parse round trips.
 #![allow(
     clippy::unwrap_used,
@@ -13,7 +14,7 @@ use portcullis::syntax::{
 };
 use proptest::prelude::*;
 
-/// The example of spec §2.
+/// A payments policy that uses every construct of the language.
 const SPEC_EXAMPLE: &str = include_str!("data/spec_example.pcl");
 
 /// The tree without spans, for comparing trees: the JSON form plus the extra

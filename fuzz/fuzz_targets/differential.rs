@@ -1,5 +1,6 @@
 //! Differential fuzzing: the compiled decision tree against the reference evaluator of
-//! `portcullis-support` (`support/src/reference`, spec §5 and §7 read rule by rule), on structured policies and
+//! `portcullis-support` (`support/src/reference`, which reads the rules and the
+//! decision order of `docs/language.md` rule by rule), on structured policies and
 //! requests.
 //!
 //! The reference's proptest strategies build the policy, the split into sources, the

@@ -1,5 +1,6 @@
 //! `test` blocks: expectations checked for well-formed fields. Their method and path
-//! are deliberately not checked: they are evaluated as requests (spec §9).
+//! are deliberately not checked: they are evaluated as requests (`docs/language.md`,
+//! *Tests*).
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};

@@ -1,5 +1,5 @@
 //! Evaluation: normalize the request once, walk the compiled tree, and turn what the
-//! leaves found into a [`Decision`] (spec §7).
+//! leaves found into a [`Decision`] (`docs/language.md`, *How a decision is made*).
 
 pub(crate) mod decision;
 pub(crate) mod matching;

@@ -1,7 +1,7 @@
 //! The syntax tree: what a policy file says, before names are resolved.
 //!
 //! Every node carries a [`Span`] pointing back into its source text. The tree is also
-//! the policy's JSON form (spec §10): it derives `serde` with unknown fields rejected,
+//! the policy's JSON form (`docs/language.md`, *The JSON form*): it derives `serde` with unknown fields rejected,
 //! and spans are left out of the JSON.
 
 use serde::{Deserialize, Serialize};

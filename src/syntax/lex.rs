@@ -1,4 +1,4 @@
-//! Tokens: the lexical structure of spec §3.
+//! Tokens: the lexical rules of `docs/language.md` (*Lexical rules*).
 //!
 //! The whole source is turned into tokens up front, in one linear pass. Each token
 //! knows its [`Span`] and whether it is the first token of its line, which the parser
@@ -17,8 +17,8 @@
 //! occur: a maximal run of `[0-9A-Fa-f:.]`, optionally followed by `/digits`, is an
 //! address when it contains `:` or starts with a digit and has a `.` but no `..`.
 //! A valid policy only has such runs in value positions and after `source` in a test,
-//! so this is the spec's "in a value position" rule; elsewhere it only changes which
-//! token an error message quotes.
+//! so this is the lexical rule "a token that reads as an address is an address";
+//! elsewhere it only changes which token an error message quotes.
 
 use std::borrow::Cow;
 

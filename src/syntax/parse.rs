@@ -1,7 +1,7 @@
 //! The parser: tokens → [`File`], recovering from errors so one run reports them all.
 //!
 //! The lexer ([`super::lex`], built on nom) turns the source into tokens; this module
-//! follows the grammar of spec §4 over them. The grammar has no nesting beyond item
+//! follows the grammar (`docs/language.md`, *Grammar*) over them. The grammar has no nesting beyond item
 //! bodies, so the parser is a handful of loops: no recursion, linear time.
 //!
 //! Recovery: after an error in an item's header, the parser skips to the next item

@@ -7,7 +7,8 @@
 //! `std` plus `portcullis` (for [`Req::request`]).
 //!
 //! The labels come from [`Workload::oracle`], a direct reference evaluation of the
-//! neutral rules (spec §5 and §7 restricted to the shapes generated here), not from
+//! neutral rules (what rules mean and how a decision is made, `docs/language.md`,
+//! restricted to the shapes generated here), not from
 //! Portcullis itself, so that they can check it.
 
 use std::fmt::Write as _;
@@ -301,7 +302,7 @@ impl Rule {
         }
     }
 
-    /// Whether the rule matches a valid request (spec §5).
+    /// Whether the rule matches a valid request (`docs/language.md`, *Rules*).
     pub fn matches(&self, r: &Req) -> bool {
         let identity = r.identity.as_deref();
         let principal = match &self.principal {
@@ -653,7 +654,8 @@ impl Workload {
         out
     }
 
-    /// The expected outcome of a request that is valid (spec §7): the label and the
+    /// The expected outcome of a request that is valid (`docs/language.md`, *How a
+    /// decision is made*): the label and the
     /// deciding rule.
     pub fn oracle(&self, r: &Req) -> (Label, Option<&str>) {
         let first = |effect| {

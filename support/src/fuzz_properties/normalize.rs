@@ -45,7 +45,8 @@ pub fn check_path(bits: u8, path: &str) {
     }
 }
 
-/// Normalizes `host`. Hosts lose one trailing dot per normalization (spec §6), so the
+/// Normalizes `host`. Hosts lose one trailing dot per normalization (`docs/language.md`,
+/// *Request normalization*), so the
 /// property is only "never panics".
 pub fn check_host(host: &str) {
     let _ = normalize_host(host);
