@@ -75,7 +75,9 @@ fn defaults_refuse_every_ambiguous_construct() {
             ("/%0a", Ok("/%0A")),
             ("/%7e", Ok("/~")),
             ("/%41", Ok("/A")),
-            ("/a#/../b", Ok("/a")),
+            ("/a#/../b", Err(Fragment)),
+            ("/a?x#y", Err(Fragment)),
+            ("/a//../b", Err(DotDotOverEmptySegment)),
             ("/a?/../b", Ok("/a")),
             ("/a?x=%2F..%2F", Ok("/a")),
             ("/a?\n", Err(InvalidQueryCharacter)),
@@ -132,8 +134,96 @@ fn merge_off_keeps_empty_segments() {
             ("//a", Ok("//a")),
             ("/a//b/", Ok("/a//b/")),
             ("/a/..//b", Ok("//b")),
+            ("/a//b/../c", Ok("/a//c")),
+            ("/a//../b", Err(InvalidRequest::DotDotOverEmptySegment)),
         ],
     );
+}
+
+/// Language 1.1: `/admin//../public/x` is `/admin/public/x` to RFC 3986 resolvers,
+/// URL parsers and Envoy, and `/public/x` to path cleaners that merge slashes first.
+/// It is invalid, in every spelling, under every combination of options, merging on
+/// or off.
+#[test]
+fn a_dot_dot_over_an_empty_segment_is_invalid_in_every_spelling() {
+    let spellings = [
+        "/admin//../public/x",
+        "/admin//./../public/x",
+        "/admin//%2e%2e/public/x",
+        "/admin//%2E%2E/public/x",
+        "/admin//.%2E/public/x",
+        "/admin//%2e./public/x",
+        "/admin%2F%2F..%2Fpublic/x",
+        "/admin/%2f../public/x",
+        "/admin\\\\..\\public/x",
+        "/admin/\\../public/x",
+        "/admin%5C%5C..%5Cpublic/x",
+        "/admin//..;x/public/x",
+        "/admin/;x/../public/x",
+    ];
+    for o in every_options() {
+        for input in spellings {
+            let got = normalize_path(input, &o);
+            assert!(
+                got.is_err() || !got.as_deref().is_ok_and(|p| p.starts_with("/public")),
+                "{input:?} -> {got:?} under {o:?}"
+            );
+            if input.contains("//") && !input.contains(';') {
+                // Raw `//` and dots: no option makes it anything but this error.
+                assert_eq!(
+                    got,
+                    Err(InvalidRequest::DotDotOverEmptySegment),
+                    "{input:?} under {o:?}"
+                );
+            }
+        }
+    }
+    // Where the option reads the spelling as `/`, it is this error too.
+    let mut decode = Options::default();
+    decode.escaped_slashes = EscapedSlashes::Decode;
+    let mut slash = Options::default();
+    slash.backslash = Backslash::Slash;
+    let mut both = decode;
+    both.backslash = Backslash::Slash;
+    let mut strip = Options::default();
+    strip.semicolon = Semicolon::Strip;
+    for (o, input) in [
+        (&decode, "/admin%2F%2F..%2Fpublic/x"),
+        (&decode, "/admin/%2f../public/x"),
+        (&slash, "/admin\\\\..\\public/x"),
+        (&slash, "/admin/\\../public/x"),
+        (&both, "/admin%5C%5C..%5Cpublic/x"),
+        (&strip, "/admin/;x/../public/x"),
+    ] {
+        assert_eq!(
+            normalize_path(input, o),
+            Err(InvalidRequest::DotDotOverEmptySegment),
+            "{input:?} under {o:?}"
+        );
+    }
+}
+
+/// Language 1.1: a `#` anywhere makes the request invalid, in the path or the query;
+/// an escaped `%23` is text.
+#[test]
+fn a_fragment_is_invalid() {
+    for o in every_options() {
+        for input in [
+            "/a#",
+            "/a#b",
+            "/#",
+            "/a?x#y",
+            "/a?#",
+            "/public/x#/../../admin",
+        ] {
+            assert_eq!(
+                normalize_path(input, &o),
+                Err(InvalidRequest::Fragment),
+                "{input:?}"
+            );
+        }
+        assert_eq!(normalize_path("/a%23b", &o).as_deref(), Ok("/a%23b"));
+    }
 }
 
 #[test]
@@ -212,5 +302,13 @@ fn error_messages() {
     assert_eq!(
         normalize_host("").map_err(|e| e.to_string()),
         Err("invalid host".to_owned())
+    );
+    assert_eq!(
+        normalize_path("/a#b", &Options::default()).map_err(|e| e.to_string()),
+        Err("fragment (`#`) in request target".to_owned())
+    );
+    assert_eq!(
+        normalize_path("/a//../b", &Options::default()).map_err(|e| e.to_string()),
+        Err("`..` would remove an empty path segment".to_owned())
     );
 }

@@ -12,7 +12,7 @@
 //!   some consumers resolve as paths.
 //!
 //! Non-ASCII letters are allowed in general identities (certificate subjects may carry
-//! them). An identity that starts with `spiffe://` in any case must be a valid SPIFFE ID
+//! them). An identity that starts with `spiffe:` in any case must be a valid SPIFFE ID
 //! ([`check_spiffe`]).
 
 use super::InvalidRequest;
@@ -29,11 +29,14 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<usize, In
     if bytes.is_empty() || bytes.len() > max_len {
         return Err(InvalidRequest::InvalidIdentity);
     }
-    // The exact compare first: it is one or two word compares, and SPIFFE IDs are
-    // nearly always written in lower case.
+    // Anything that claims the `spiffe:` scheme, in any case and however the rest is
+    // spelled (`SPIFFE://`, `spiffe:/x`, `Spiffe:x`), must be a valid SPIFFE ID (spec
+    // §6): a consumer that folds the scheme's case or resolves a missing `//` would
+    // read it as one. The exact compare first: it is one word compare, and SPIFFE IDs
+    // are nearly always written in lower case.
     if bytes
-        .get(..9)
-        .is_some_and(|scheme| scheme == b"spiffe://" || scheme.eq_ignore_ascii_case(b"spiffe://"))
+        .get(..7)
+        .is_some_and(|scheme| scheme == b"spiffe:" || scheme.eq_ignore_ascii_case(b"spiffe:"))
     {
         // A SPIFFE ID's characters are a strict subset of the general ones (no
         // controls, no white space, no non-ASCII) and its path has no dot segments:
@@ -75,8 +78,8 @@ fn is_dot_segment(segment: Option<&[u8]>) -> bool {
 }
 
 /// Checks a SPIFFE ID against the SPIFFE ID standard (§2):
-/// - the scheme is exactly `spiffe://`, in lower case (`SPIFFE://` is refused, not
-///   folded);
+/// - the scheme is exactly `spiffe://`, in lower case (`SPIFFE://` and `spiffe:/x` are
+///   refused, not folded or resolved);
 /// - the trust domain is non-empty, at most 255 bytes, and only `a–z 0–9 . - _` (lower
 ///   case): so no port, no userinfo, no percent-encoding;
 /// - the path is empty or `/segment/segment...`, each segment non-empty and only

@@ -20,15 +20,16 @@
 //! # Path, in order
 //!
 //! 1. The target must begin with `/` (origin form), else invalid.
-//! 2. Everything from the first `#` is dropped, and the query (from the first `?`) is
-//!    set apart: `path` never matches it (so `/a?x=/..` is `/a`). An ASCII control byte
-//!    (0x00–0x1F, 0x7F) anywhere in the target, query and fragment included, makes the
+//! 2. A `#` anywhere in the target makes the request invalid: no client sends a
+//!    fragment, and servers disagree on what follows one. The query (from the first
+//!    `?`) is set apart: `path` never matches it (so `/a?x=/..` is `/a`). An ASCII
+//!    control byte (0x00–0x1F, 0x7F) anywhere in the target, query included, makes the
 //!    request invalid: the spec only lists the path's bytes, but a control in the query
 //!    is how header injection and log forgery travel, and no valid target has one
 //!    (fail closed).
 //! 3. Every `%` must start an escape `%XX` with two hex digits, and `%00` is invalid.
 //!    Escapes of unreserved characters (`A–Z a–z 0–9 - . _ ~`) are decoded, exactly
-//!    once (`%41` → `A`, `%2e` → `.`, which step 8 then sees as a dot); every other
+//!    once (`%41` → `A`, `%2e` → `.`, which steps 7 and 9 then see as a dot); every other
 //!    escape is kept as text with upper-case hex (`%c3%a9` → `%C3%A9`; `%252e` is
 //!    `%25` and then the text `2e`: it never becomes `.`). The bytes of all escapes,
 //!    with the raw bytes between them, must be valid UTF-8: overlong forms (`%C0%AE`,
@@ -41,12 +42,19 @@
 //!    ([`EscapedSlashes`]).
 //! 5. A raw `\` is invalid by default ([`Backslash`]).
 //! 6. A `;` is invalid by default ([`Semicolon`]).
-//! 7. Runs of `/` are merged into one ([`Options::merge_slashes`]).
-//! 8. Dot segments `.` and `..` are removed as in RFC 3986 §5.2.4; `..` at the root stays
+//! 7. A `..` segment that would remove an empty segment makes the request invalid
+//!    (`/a//../b`, `/a//./../b`, `//..`), however the dots or the slashes are spelled
+//!    (`%2e%2e`, a decoded `%2F`, a `\` read as `/`): RFC 3986 resolvers, URL parsers
+//!    and Envoy read `/a//../b` as `/a/b`, path cleaners that merge first as `/b`. This
+//!    is decided on the path before runs of `/` are merged, whether or not they are.
+//!    A segment that [`Semicolon::Strip`] leaves empty (`/a/;x/../b`) counts as empty
+//!    (fail closed: a servlet container sees `/a//../b` there).
+//! 8. Runs of `/` are merged into one ([`Options::merge_slashes`]).
+//! 9. Dot segments `.` and `..` are removed as in RFC 3986 §5.2.4; `..` at the root stays
 //!    at the root (`/..` → `/`, `/a/..` → `/`, `/a/b/..` → `/a/`, `/a/.` → `/a/`).
 //!
-//! The steps apply in this order: a decoded `%2E` is a dot for step 8, a stripped
-//! `..;x` is `..` for step 8, a decoded `%2F` separates segments for steps 6–8.
+//! The steps apply in this order: a decoded `%2E` is a dot for steps 7 and 9, a
+//! stripped `..;x` is `..` for them, a decoded `%2F` separates segments for steps 6–9.
 //! Normalizing is idempotent: a normalized path, normalized again with the same
 //! options, is unchanged (kept `%2F` stays `%2F`; with merging off `//` stays).
 //! A target longer than [`RequestLimits::max_path_len`] is invalid.
@@ -83,8 +91,8 @@
 //! - Source: an IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) becomes its IPv4 address;
 //!   an IPv4-compatible one (`::10.1.2.3`) is invalid (ambiguous).
 //! - Identity: non-empty, at most [`RequestLimits::max_identity_len`] bytes, no
-//!   controls or white space, no `.` or `..` segment; one that starts with `spiffe://`
-//!   (in any case) must be a valid SPIFFE ID (lower-case scheme and trust domain,
+//!   controls or white space, no `.` or `..` segment; one that starts with `spiffe:`
+//!   (in any case: `SPIFFE://…`, `spiffe:/x`) must be a valid SPIFFE ID (lower-case scheme and trust domain,
 //!   non-empty `[A-Za-z0-9._-]` path segments, no trailing `/`, no port, userinfo,
 //!   query, fragment or percent-encoding).
 //! - Headers: at most [`RequestLimits::max_headers`] lines and
@@ -319,9 +327,18 @@ pub enum InvalidRequest {
     /// A `;` under [`Semicolon::Reject`].
     #[error("semicolon in path")]
     Semicolon,
-    /// A character that may not appear in the query or fragment (controls).
+    /// A character that may not appear in the query (controls).
     #[error("invalid character in query")]
     InvalidQueryCharacter,
+    /// A `#` anywhere in the request target: no client sends a fragment, and servers
+    /// disagree on what follows one.
+    #[error("fragment (`#`) in request target")]
+    Fragment,
+    /// A `..` segment that would remove an empty segment (`/a//../b`), however the
+    /// dots or the slashes were spelled: RFC 3986 resolvers read `/a//../b` as `/a/b`,
+    /// path cleaners that merge slashes first as `/b`.
+    #[error("`..` would remove an empty path segment")]
+    DotDotOverEmptySegment,
     /// The request target is longer than the limit.
     #[error("path too long")]
     PathTooLong,
@@ -362,7 +379,7 @@ pub enum InvalidRequest {
 }
 
 /// Normalizes a request target (path and optional query) and returns the normalized
-/// path, without the query (spec §6, steps 1–8; see the [module docs](self)).
+/// path, without the query (spec §6, steps 1–9; see the [module docs](self)).
 ///
 /// This allocates the returned `String`; evaluation uses an internal form that does not.
 ///
@@ -373,8 +390,10 @@ pub enum InvalidRequest {
 /// ```
 /// use portcullis::normalize::{InvalidRequest, Options, normalize_path};
 /// let o = Options::default();
-/// assert_eq!(normalize_path("/a/./b/../c%41?x=1#f", &o).unwrap(), "/a/cA");
+/// assert_eq!(normalize_path("/a/./b/../c%41?x=1", &o).unwrap(), "/a/cA");
 /// assert_eq!(normalize_path("/a/%2e%2e/b", &o).unwrap(), "/b");
+/// assert_eq!(normalize_path("/a#f", &o), Err(InvalidRequest::Fragment));
+/// assert_eq!(normalize_path("/a//../b", &o), Err(InvalidRequest::DotDotOverEmptySegment));
 /// assert_eq!(normalize_path("/a/..;/b", &o), Err(InvalidRequest::Semicolon));
 /// assert!(normalize_path("a/b", &o).is_err());
 /// ```

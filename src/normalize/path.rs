@@ -1,8 +1,12 @@
-//! Path normalization (spec §6, steps 1–8), without allocating.
+//! Path normalization (spec §6, steps 1–9), without allocating.
 //!
 //! One pass over the request target turns it into a stream of *tokens* (text bytes,
 //! kept escapes and slashes) after steps 1–6, and feeds every segment, when it ends,
-//! to the merging and dot-segment logic of steps 7 and 8. The output is written into a
+//! to the dot-segment logic of steps 7 and 9, on the path as it is before runs of `/`
+//! are merged: a `..` that would remove an empty segment is found there (step 7).
+//! When merging is on, runs of `/` are merged afterwards, in place (step 8); when no
+//! `..` removes an empty segment, merging before or after removing dot segments gives
+//! the same path, so the order of the spec is kept. The output is written into a
 //! caller-provided buffer; it is never longer than the input path, because every step
 //! either keeps a byte, keeps an escape at its length, or shortens.
 //!
@@ -20,9 +24,11 @@ const SLASH: u8 = 2;
 const PERCENT: u8 = 3;
 const BACKSLASH: u8 = 4;
 const SEMICOLON: u8 = 5;
-/// `?` or `#`: the end of the path.
+/// `?`: the end of the path.
 const END: u8 = 6;
 const INVALID: u8 = 7;
+/// `#`: a fragment, which makes the request invalid (step 2).
+const HASH: u8 = 8;
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
@@ -61,7 +67,8 @@ const fn class_of(byte: u8) -> u8 {
         b'%' => PERCENT,
         b'\\' => BACKSLASH,
         b';' => SEMICOLON,
-        b'?' | b'#' => END,
+        b'?' => END,
+        b'#' => HASH,
         _ => INVALID,
     }
 }
@@ -145,12 +152,16 @@ impl Utf8 {
     }
 }
 
-/// The output buffer, with the start of the segment being written.
+/// The output buffer, with the start of the segment being written. It holds the path
+/// with its dot segments removed but its runs of `/` not yet merged.
 struct Out<'b> {
     buf: &'b mut [u8],
     len: usize,
     /// Where the current (last) segment starts: just after its `/`.
     seg_start: usize,
+    /// Whether an empty segment was ended (the output may hold `//`): only then has
+    /// merging anything to do.
+    ended_empty: bool,
 }
 
 impl Out<'_> {
@@ -183,8 +194,10 @@ impl Out<'_> {
     }
 
     /// Drops the last complete segment before the current (empty) one, with its `/`,
-    /// unless the output is the root: `..` at the root stays at the root.
-    fn pop_segment(&mut self) {
+    /// unless the output is the root: `..` at the root stays at the root. Dropping an
+    /// empty segment makes the request invalid (step 7): RFC 3986 resolvers and URL
+    /// parsers read `/a//../b` as `/a/b`, path cleaners that merge first as `/b`.
+    fn pop_segment(&mut self) -> Result<(), InvalidRequest> {
         // Invariant: the byte before `seg_start` is a `/`, and `seg_start >= 1`.
         let before_slash = self.seg_start.saturating_sub(1);
         let previous = self
@@ -192,25 +205,28 @@ impl Out<'_> {
             .get(..before_slash)
             .and_then(|head| head.iter().rposition(|&b| b == b'/'));
         if let Some(slash) = previous {
+            if slash + 1 == before_slash {
+                return Err(InvalidRequest::DotDotOverEmptySegment);
+            }
             self.seg_start = slash + 1;
             self.len = self.seg_start;
         }
+        Ok(())
     }
 
-    /// A `/` ends the current segment (steps 7 and 8).
-    fn end_segment(&mut self, merge_slashes: bool) -> Result<(), InvalidRequest> {
+    /// A `/` ends the current segment (steps 7 and 9).
+    fn end_segment(&mut self) -> Result<(), InvalidRequest> {
         match self.current_dots() {
             // `/./` → `/`: the `.` and this slash disappear.
             1 => self.len = self.seg_start,
             // `/../` → `/` and the previous segment disappears.
             2 => {
                 self.len = self.seg_start;
-                self.pop_segment();
+                self.pop_segment()?;
             }
             _ => {
-                if merge_slashes && self.len == self.seg_start {
-                    // An empty segment: part of a run of `/`, merged.
-                    return Ok(());
+                if self.len == self.seg_start {
+                    self.ended_empty = true;
                 }
                 self.push(b'/')?;
                 self.seg_start = self.len;
@@ -220,15 +236,39 @@ impl Out<'_> {
     }
 
     /// The end of the path ends the last segment: a final `.` or `..` leaves a `/`.
-    fn end_path(&mut self) {
+    fn end_path(&mut self) -> Result<(), InvalidRequest> {
         match self.current_dots() {
             1 => self.len = self.seg_start,
             2 => {
                 self.len = self.seg_start;
-                self.pop_segment();
+                self.pop_segment()?;
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    /// Step 8: merges every run of `/` into one, in place.
+    fn merge_slashes(&mut self) {
+        if !self.ended_empty {
+            return;
+        }
+        let mut write = 0;
+        let mut after_slash = false;
+        for read in 0..self.len {
+            let Some(&byte) = self.buf.get(read) else {
+                break;
+            };
+            if byte == b'/' && after_slash {
+                continue;
+            }
+            after_slash = byte == b'/';
+            if let Some(slot) = self.buf.get_mut(write) {
+                *slot = byte;
+            }
+            write += 1;
+        }
+        self.len = write;
     }
 }
 
@@ -236,19 +276,23 @@ fn hex_digit(nibble: u8) -> u8 {
     HEX_UPPER.get(usize::from(nibble)).copied().unwrap_or(b'0')
 }
 
-/// Checks the query and fragment (from `rest`, which starts with `?` or `#`, or is
-/// empty): they are never matched, but an ASCII control byte in them is refused.
+/// Checks the query (from `rest`, which starts with `?`, or is empty): it is never
+/// matched, but a `#` in it (a fragment, step 2) or an ASCII control byte is refused.
 fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
-    if rest.iter().any(|&b| is_control(b)) {
-        Err(InvalidRequest::InvalidQueryCharacter)
-    } else {
-        Ok(())
+    for &b in rest {
+        if b == b'#' {
+            return Err(InvalidRequest::Fragment);
+        }
+        if is_control(b) {
+            return Err(InvalidRequest::InvalidQueryCharacter);
+        }
     }
+    Ok(())
 }
 
 /// What the fast scan found.
 enum Scan {
-    /// The path needs no change; it ends at `end` (where the query or fragment starts)
+    /// The path needs no change; it ends at `end` (where the query starts)
     /// and has `segments` segments (as many as it has `/`).
     Unchanged { end: usize, segments: usize },
     /// The full pass must run, but the bytes before this point (whole segments, each
@@ -349,8 +393,14 @@ pub(crate) fn normalize_path_counted<'a>(
         buf: out_buf,
         len: start,
         seg_start: start,
+        // The fast scan stops at the first empty segment when merging: the prefix
+        // has none then.
+        ended_empty: false,
     };
     let end = full_pass(bytes, start, options, &mut out)?;
+    if options.merge_slashes {
+        out.merge_slashes();
+    }
     check_rest(bytes.get(end..).unwrap_or_default())?;
     let Out { buf, len, .. } = out;
     let buf: &'a [u8] = buf;
@@ -373,9 +423,9 @@ enum Token {
     Nothing,
 }
 
-/// Steps 2–8 over `bytes[start..]` (`bytes` starts with `/`; `start` is the start of a
-/// segment, and `bytes[..start]` is already written); returns where the path ends (the
-/// first `?` or `#`, or the length).
+/// Steps 2–7 and 9 over `bytes[start..]` (`bytes` starts with `/`; `start` is the start
+/// of a segment, and `bytes[..start]` is already written); returns where the path ends
+/// (the first `?`, or the length).
 fn full_pass(
     bytes: &[u8],
     start: usize,
@@ -424,6 +474,7 @@ fn full_pass(
                 escape(value, options)?
             }
             END => break i - 1,
+            HASH => return Err(InvalidRequest::Fragment),
             // Controls, space, non-ASCII, `"` `<` `>` `[` `]` `^` `` ` `` `{` `|` `}`.
             _ => return Err(InvalidRequest::InvalidPathCharacter),
         };
@@ -432,13 +483,13 @@ fn full_pass(
             Token::Escape(byte) if !stripping => out.push_escape(byte)?,
             Token::Slash => {
                 stripping = false;
-                out.end_segment(options.merge_slashes)?;
+                out.end_segment()?;
             }
             _ => {}
         }
     };
     utf8.finish()?;
-    out.end_path();
+    out.end_path()?;
     Ok(end)
 }
 

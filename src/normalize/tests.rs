@@ -6,10 +6,10 @@ use std::net::IpAddr;
 use proptest::prelude::*;
 
 use super::InvalidRequest::{
-    self as E, AmbiguousSource, EncodedNul, EncodedSlash, HeadersTooLarge, InvalidAttrs,
-    InvalidHeaderName, InvalidHeaderValue, InvalidHost, InvalidIdentity, InvalidMethod,
-    InvalidPathCharacter, InvalidQueryCharacter, InvalidUtf8, MalformedEscape, PathNotAbsolute,
-    PathTooLong,
+    self as E, AmbiguousSource, DotDotOverEmptySegment, EncodedNul, EncodedSlash, Fragment,
+    HeadersTooLarge, InvalidAttrs, InvalidHeaderName, InvalidHeaderValue, InvalidHost,
+    InvalidIdentity, InvalidMethod, InvalidPathCharacter, InvalidQueryCharacter, InvalidUtf8,
+    MalformedEscape, PathNotAbsolute, PathTooLong,
 };
 use super::*;
 use crate::request::Request;
@@ -102,14 +102,19 @@ fn step2_query_and_fragment() {
         &[
             ("/a?x=1", Ok("/a")),
             ("/a?", Ok("/a")),
-            ("/a#f", Ok("/a")),
-            ("/a#", Ok("/a")),
-            ("/a?x#f", Ok("/a")),
-            ("/a#f?x", Ok("/a")),
+            ("/a#f", Err(Fragment)),
+            ("/a#", Err(Fragment)),
+            ("/#", Err(Fragment)),
+            ("/a?x#f", Err(Fragment)),
+            ("/a?#", Err(Fragment)),
+            ("/a#f?x", Err(Fragment)),
+            ("/a/b%41#f", Err(Fragment)),
             ("/a?/../b", Ok("/a")),
             ("/a?x=/..", Ok("/a")),
             ("/a/..?/b", Ok("/")),
-            ("/a#/../..", Ok("/a")),
+            ("/a#/../..", Err(Fragment)),
+            ("/a%23", Ok("/a%23")),
+            ("/a?%23", Ok("/a")),
             ("/?", Ok("/")),
             ("/a?%zz%00%2F;\\", Ok("/a")),
             ("/a?x y\"<>", Ok("/a")),
@@ -118,7 +123,8 @@ fn step2_query_and_fragment() {
             ("/a?x\ny", Err(InvalidQueryCharacter)),
             ("/a?x\0", Err(InvalidQueryCharacter)),
             ("/a?\x7f", Err(InvalidQueryCharacter)),
-            ("/a#\t", Err(InvalidQueryCharacter)),
+            ("/a?\t#", Err(InvalidQueryCharacter)),
+            ("/a#\t", Err(Fragment)),
             ("/a/..?\r", Err(InvalidQueryCharacter)),
             ("/a\n?x", Err(InvalidPathCharacter)),
         ],
@@ -282,7 +288,9 @@ fn step5_backslash() {
             ("/a\\b", Ok("/a/b")),
             ("/a\\..\\b", Ok("/b")),
             ("/a\\\\b", Ok("/a/b")),
-            ("/\\..\\", Ok("/")),
+            ("/\\..\\", Err(DotDotOverEmptySegment)),
+            ("/a\\\\..\\b", Err(DotDotOverEmptySegment)),
+            ("/a/\\..\\b", Err(DotDotOverEmptySegment)),
             ("/public\\..\\admin", Ok("/admin")),
             ("/a%5Cb", Err(EncodedSlash)),
         ],
@@ -367,7 +375,80 @@ fn step6_semicolon() {
 }
 
 #[test]
-fn step7_merge_slashes() {
+fn step7_dot_dot_over_an_empty_segment() {
+    // Invalid in every spelling and under every option that lets the spelling
+    // through, whether runs of `/` are merged or not.
+    /// Whether the options let the spelling's slashes and dots through as such.
+    type Reaches = fn(&Options) -> bool;
+    let cases: &[(&str, Reaches)] = &[
+        ("/a//../b", |_| true),
+        ("/a//./../b", |_| true),
+        ("/a//..", |_| true),
+        ("/a//../", |_| true),
+        ("//..", |_| true),
+        ("//../b", |_| true),
+        ("/a///../b", |_| true),
+        ("/a//b/../../c", |_| true),
+        ("/admin//../public/x", |_| true),
+        ("/admin//%2e%2e/public/x", |_| true),
+        ("/admin//.%2E/public/x", |_| true),
+        ("/admin//%2E./public/x", |_| true),
+        ("/admin//./%2e%2e/public/x", |_| true),
+        ("/admin%2F%2F..%2Fpublic/x", |o| {
+            o.escaped_slashes == EscapedSlashes::Decode
+        }),
+        ("/admin/%2F../public/x", |o| {
+            o.escaped_slashes == EscapedSlashes::Decode
+        }),
+        ("/admin%2F/../public/x", |o| {
+            o.escaped_slashes == EscapedSlashes::Decode
+        }),
+        ("/admin\\\\..\\public/x", |o| {
+            o.backslash == Backslash::Slash
+        }),
+        ("/admin/\\../public/x", |o| o.backslash == Backslash::Slash),
+        ("/admin%5C%5C..%5Cpublic/x", |o| {
+            o.escaped_slashes == EscapedSlashes::Decode && o.backslash == Backslash::Slash
+        }),
+        // A segment that `Strip` leaves empty counts as empty (fail closed).
+        ("/admin/;x/../public/x", |o| o.semicolon == Semicolon::Strip),
+        ("/admin/;/../public/x", |o| o.semicolon == Semicolon::Strip),
+        ("/admin//..;x/public/x", |o| o.semicolon == Semicolon::Strip),
+    ];
+    for o in &all_options() {
+        for &(input, reaches) in cases {
+            let got = path(input, o);
+            if reaches(o) {
+                assert_eq!(got, Err(DotDotOverEmptySegment), "{input:?} under {o:?}");
+            } else {
+                // The spelling is refused, or is not a `..` over an empty segment
+                // (a kept `%2F` or `;` is text).
+                assert_ne!(got, Err(DotDotOverEmptySegment), "{input:?} under {o:?}");
+            }
+        }
+    }
+    // A `..` that removes a non-empty segment is fine, whatever comes before it.
+    for o in &all_options() {
+        for (input, merged, unmerged) in [
+            ("/a/b/../c", "/a/c", "/a/c"),
+            ("/a//b/../c", "/a/c", "/a//c"),
+            ("//a/../b", "/b", "//b"),
+            ("/..//a", "/a", "//a"),
+            ("/a/b/..//c", "/a/c", "/a//c"),
+        ] {
+            let want = if o.merge_slashes { merged } else { unmerged };
+            assert_eq!(path(input, o).as_deref(), Ok(want), "{input:?} under {o:?}");
+        }
+    }
+    let keep = with(|o| o.escaped_slashes = EscapedSlashes::Keep);
+    // A kept `%2F` is text: `..` removes the segment `a%2F`.
+    check(&[("/x/a%2F/../b", Ok("/x/b"))], &keep);
+    let keep_semicolon = with(|o| o.semicolon = Semicolon::Keep);
+    check(&[("/x/;/../b", Ok("/x/b"))], &keep_semicolon);
+}
+
+#[test]
+fn step8_merge_slashes() {
     let off = with(|o| o.merge_slashes = false);
     check(
         &[
@@ -376,7 +457,9 @@ fn step7_merge_slashes() {
             ("/a//b", Ok("/a/b")),
             ("/a///b//", Ok("/a/b/")),
             ("/a/", Ok("/a/")),
-            ("//..//a", Ok("/a")),
+            ("//.//a", Ok("/a")),
+            ("/a//./b", Ok("/a/b")),
+            ("/a/..//b", Ok("/b")),
         ],
         &D,
     );
@@ -388,17 +471,16 @@ fn step7_merge_slashes() {
             ("/a///b//", Ok("/a///b//")),
             ("/a/..//b", Ok("//b")),
             ("/..//b", Ok("//b")),
-            ("//..", Ok("/")),
-            ("/a//..", Ok("/a/")),
-            ("/a//../b", Ok("/a/b")),
             ("/a/.//b", Ok("/a//b")),
+            ("/a//b/..", Ok("/a//")),
+            ("/a//b/../c", Ok("/a//c")),
         ],
         &off,
     );
 }
 
 #[test]
-fn step8_dot_segments() {
+fn step9_dot_segments() {
     check(
         &[
             ("/.", Ok("/")),
@@ -427,7 +509,7 @@ fn step8_dot_segments() {
             ("/.a", Ok("/.a")),
             ("/a/%252e%252e/b", Ok("/a/%252e%252e/b")),
             ("/a/..%00", Err(EncodedNul)),
-            ("/a/./b/../c%41?x=1#f", Ok("/a/cA")),
+            ("/a/./b/../c%41?x=1", Ok("/a/cA")),
             ("/public/../admin", Ok("/admin")),
         ],
         &D,
@@ -448,6 +530,7 @@ fn security_vectors_under_every_option() {
             "/public/%2E./admin",
             "/public/..%2fadmin",
             "/public//../admin",
+            "/public/./../admin",
             "/public\\..\\admin",
             "/public/..;/admin",
             "/public/%252e%252e/admin",
@@ -682,6 +765,13 @@ fn identities() {
         "https://example.com/a",
         "...",
         "a/.../b",
+        // Not the `spiffe:` scheme: general identities.
+        "spiffe",
+        "spiffe/x",
+        "spifee://td/x",
+        "spiffer://td/x",
+        "xspiffe://td/x",
+        "spiffe-ca:x",
     ];
     for identity in ok {
         // The directory: everything up to and including the last `/`.
@@ -723,6 +813,16 @@ fn identities() {
         "spiffe://td/..",
         "SPIFFE://td/a",
         "Spiffe://td/a",
+        "sPiFfE://td/a",
+        "spiffe:",
+        "SPIFFE:",
+        "spiffe:/x",
+        "spiffe:/td/x",
+        "spiffe:td/x",
+        "Spiffe:x",
+        "spiffe:\\\\td\\x",
+        "spiffe:%2F%2Ftd/x",
+        "spiffe:///",
         "spiffe://",
         "spiffe:///a",
         "spiffe://TD/a",
@@ -920,6 +1020,8 @@ fn messages_are_lower_case_one_liners() {
         E::Backslash,
         E::Semicolon,
         InvalidQueryCharacter,
+        Fragment,
+        DotDotOverEmptySegment,
         PathTooLong,
         InvalidMethod,
         InvalidHost,
@@ -940,7 +1042,7 @@ fn messages_are_lower_case_one_liners() {
 
 // --- reference implementation and properties ---
 
-/// Spec §6 steps 1–8 written as literally as possible, one pass per step, with
+/// Spec §6 steps 1–9 written as literally as possible, one pass per step, with
 /// allocation everywhere. Only whether it succeeds and what it returns are compared
 /// (which error is found first may differ).
 fn reference(target: &str, o: &Options) -> Result<String, ()> {
@@ -960,8 +1062,11 @@ fn reference(target: &str, o: &Options) -> Result<String, ()> {
     if target.bytes().any(|b| b < 0x20 || b == 0x7f) {
         return Err(());
     }
-    let without_fragment = target.split('#').next().unwrap_or("");
-    let path = without_fragment.split('?').next().unwrap_or("");
+    // Step 2.
+    if target.contains('#') {
+        return Err(());
+    }
+    let path = target.split('?').next().unwrap_or("");
     let bytes = path.as_bytes();
     // Step 3.
     let mut toks = Vec::new();
@@ -1047,13 +1152,27 @@ fn reference(target: &str, o: &Options) -> Result<String, ()> {
             _ => return Err(()),
         }
     }
-    // Step 7.
+    // Step 7: RFC 3986 §5.2.4 on the segments as they are, with a stack; popping an
+    // empty segment is invalid.
+    let mut stack: Vec<&str> = Vec::new();
+    for segment in s.split('/').skip(1) {
+        match segment {
+            "." => {}
+            ".." => {
+                if stack.pop() == Some("") {
+                    return Err(());
+                }
+            }
+            other => stack.push(other),
+        }
+    }
+    // Step 8.
     if o.merge_slashes {
         while s.contains("//") {
             s = s.replace("//", "/");
         }
     }
-    // Step 8: RFC 3986 §5.2.4, literally.
+    // Step 9: RFC 3986 §5.2.4, literally.
     let mut input = s;
     let mut output = String::new();
     while !input.is_empty() {

@@ -61,9 +61,8 @@ impl<'a> Compiled<'a> {
 
     /// The reference's outcome and the library's for `req`.
     pub fn outcomes(&self, req: &Req) -> (Outcome, Outcome) {
-        let request = req.as_request();
-        let expected = evaluate(self.model, &request, &self.options);
-        let actual = Outcome::of(&self.policy.evaluate(&request));
+        let expected = evaluate(self.model, req, &self.options);
+        let actual = Outcome::of(&self.policy.evaluate(&req.as_request()));
         (expected, actual)
     }
 }

@@ -1,5 +1,7 @@
 //! The reference evaluator: spec §5 and §7 read rule by rule, with its own matchers.
-//! Normalization (§6) is the library's `normalize_request`; it is tested elsewhere.
+//! The path and identity rules of normalization (§6) are the reference's own
+//! ([`super::normalize`]); the other attributes are normalized by the library's
+//! `normalize_request`, which is tested elsewhere.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -9,7 +11,8 @@ use portcullis::Effect;
 use portcullis::Reason;
 use portcullis::normalize::{NormalizedRequest, Options, normalize_request};
 
-use super::model::{Cond, Kind, Policy, Subject, Test, Val};
+use super::model::{Cond, Kind, Policy, Req, Subject, Test, Val};
+use super::normalize;
 
 /// What the reference decides: the same four things a `Decision` reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,10 +35,42 @@ impl Outcome {
     }
 }
 
+/// Spec §6: the request normalized, or `None` when it is invalid. The path and the
+/// identity are the reference's; the rest is the library's, asked about a copy of the
+/// request with a plain path and no identity.
+pub fn normalized(req: &Req, options: &Options) -> Option<NormalizedRequest> {
+    let path = normalize::path(req.path(), options)?;
+    if let Some(identity) = req.identity_value() {
+        if !normalize::identity(identity, options.limits.max_identity_len) {
+            return None;
+        }
+    }
+    let mut rest = Req::new(req.method(), "/");
+    if let Some(host) = req.host_value() {
+        rest.set_host(host);
+    }
+    if let Some(port) = req.port_value() {
+        rest.set_port(port);
+    }
+    if let Some(source) = req.source_value() {
+        rest.set_source(source);
+    }
+    for (name, value) in req.headers() {
+        rest.push_header(name, value);
+    }
+    for (key, value) in req.attrs() {
+        rest.push_attr(key, value);
+    }
+    let mut normalized = normalize_request(&rest.as_request(), options).ok()?;
+    normalized.path = path;
+    normalized.identity = req.identity_value().map(str::to_owned);
+    Some(normalized)
+}
+
 /// Spec §7, step by step.
-pub fn evaluate(policy: &Policy, request: &portcullis::Request<'_>, options: &Options) -> Outcome {
+pub fn evaluate(policy: &Policy, request: &Req, options: &Options) -> Outcome {
     // 1. An invalid request is denied and matches no rule.
-    let Ok(req) = normalize_request(request, options) else {
+    let Some(req) = normalized(request, options) else {
         return Outcome {
             effect: Effect::Deny,
             reason: Reason::InvalidRequest,

@@ -19,6 +19,22 @@ const IDENTITIES: &[&str] = &[
     "spiffe://prod.example.com/ns/db/sa/Frontend",
 ];
 
+/// Identities that claim the `spiffe:` scheme but are not valid SPIFFE IDs (invalid
+/// requests), and some that do not claim it.
+const ODD_IDENTITIES: &[&str] = &[
+    "SPIFFE://prod.example.com/ns/web/sa/frontend",
+    "Spiffe://prod.example.com/ns/web/sa/frontend",
+    "spiffe:/prod.example.com/ns/web/sa/frontend",
+    "spiffe:prod.example.com/ns/web/sa/frontend",
+    "spiffe://prod.example.com/ns//web/sa/frontend",
+    "spiffe://prod.example.com/ns/web/sa/frontend/",
+    "spiffe://Prod.example.com/ns/web/sa/frontend",
+    "spiffe://prod.example.com/ns/./web/sa/frontend",
+    "spifee://prod.example.com/ns/web/sa/frontend",
+    "spiffe",
+    "ns/web/../sa",
+];
+
 const IDENTITY_GLOBS: &[&str] = &[
     "spiffe://prod.example.com/ns/web/sa/*",
     "spiffe://prod.example.com/ns/**",
@@ -35,6 +51,12 @@ const IDENTITY_GLOBS: &[&str] = &[
 
 const SEGMENTS: &[&str] = &[
     "api", "v1", "orders", "42", "static", "a.css", "healthz", "css", "secret",
+];
+
+/// Segments a request path sometimes has besides [`SEGMENTS`]: empty ones, dot
+/// segments in their spellings, escaped and back-slashes, path parameters.
+const ODD_SEGMENTS: &[&str] = &[
+    "", "", ".", "..", "..", "%2e%2e", ".%2E", ";x", "..;", "a%2Fb", "..%2f", "%2F", "x\\..",
 ];
 
 const PATTERN_SEGMENTS: &[&str] = &["*", "{id}", "{x}", "*.css", "v*", "a*", "*s"];
@@ -59,6 +81,18 @@ const REQUEST_PATH_EXTRAS: &[&str] = &[
     "/a b",
     "api/v1",
     "/healthz#frag",
+    "/static/a.css#",
+    "/api/v1?x=1#y",
+    "/api//../v1/orders",
+    "/api//./../v1/orders",
+    "/api//%2e%2e/v1/orders",
+    "/api//.%2E/v1/orders",
+    "/api%2F%2F..%2Fv1/orders",
+    "/api%2F/../v1/orders",
+    "/api\\\\..\\v1/orders",
+    "/api/;x/../v1/orders",
+    "/api//v1/../orders",
+    "//../healthz",
     "/static/css/a.css",
     "/",
     "",
@@ -438,7 +472,10 @@ pub fn big_policy() -> impl Strategy<Value = Policy> {
 
 fn request_path() -> impl Strategy<Value = String> {
     let built = (
-        prop::collection::vec(pick(SEGMENTS), 0..5),
+        prop::collection::vec(
+            prop_oneof![6 => pick(SEGMENTS), 1 => pick(ODD_SEGMENTS)],
+            0..5,
+        ),
         any::<bool>(),
         any::<bool>(),
     )
@@ -465,6 +502,7 @@ fn request_identity() -> impl Strategy<Value = Option<String>> {
         6 => pick(IDENTITIES).prop_map(Some),
         1 => Just(Some("spiffe://prod.example.com/ns/web/sa/".to_string())),
         1 => Just(Some("frontend".to_string())),
+        1 => pick(ODD_IDENTITIES).prop_map(Some),
     ]
 }
 
