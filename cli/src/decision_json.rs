@@ -1,4 +1,4 @@
-//! The decision line format of `eval` (CLI.md, "Decision"):
+//! The decision line format of `eval` (`docs/language.md`, *Decision lines*):
 //!
 //! ```json
 //! {"decision":"deny","reason":"invalid_request","rule":null,"audit":[],"error":"encoded slash in path"}

@@ -1,7 +1,8 @@
 //! `portcullis`: check, test and evaluate Portcullis policies from the command line.
 //!
-//! The contract (commands, exit statuses, JSON formats) is `spec/CLI.md`. Exit status
-//! 2 is also used for usage errors.
+//! The commands, exit statuses and JSON formats are described in `docs/language.md`
+//! (*The command line's JSON*) and by `portcullis COMMAND --help`; scripts rely on
+//! them. Exit status 2 is also used for usage errors.
 #![forbid(unsafe_code)]
 
 mod args;

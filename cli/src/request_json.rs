@@ -1,4 +1,5 @@
-//! The request line format of `eval`: one JSON object per line (CLI.md, "Request").
+//! The request line format of `eval`: one JSON object per line (`docs/language.md`,
+//! *Request lines*).
 //!
 //! ```json
 //! {"method": "GET", "path": "/api/v1/orders/42", "identity": "spiffe://...",

@@ -1,4 +1,4 @@
-//! `portcullis check` against `spec/CLI.md`: exit statuses and the diagnostics
+//! `portcullis check` as documented (`docs/language.md`, *Errors*): exit statuses and the diagnostics
 //! format.
 #![allow(
     clippy::unwrap_used,

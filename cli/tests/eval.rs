@@ -1,5 +1,6 @@
-//! `portcullis eval` against `spec/CLI.md`: exit statuses, the request and decision
-//! JSON, input handling and the normalization flags.
+//! `portcullis eval` as documented (`docs/language.md`, *The command line's JSON*):
+//! exit statuses, the request and decision JSON, input handling and the normalization
+//! flags.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -217,7 +218,7 @@ allow "all fields" {
 }
 "#,
     );
-    // The example of CLI.md, on one line.
+    // The request example of docs/language.md (without its `id`), on one line.
     let full = r#"{"method": "GET", "path": "/api/v1/orders/42?verbose=1", "identity": "spiffe://prod.example.com/ns/web/sa/frontend", "host": "payments.prod.svc:8443", "port": 8443, "source": "10.1.2.3", "headers": {"x-env": "prod", "x-forwarded-for": ["10.0.0.1", "10.0.0.2"]}, "attrs": {"tenant": "acme"}}"#;
     let allowed = r#"{"decision":"allow","reason":"rule","rule":"all fields","audit":[]}"#;
     let mut lines = vec![full.to_string()];

@@ -1,4 +1,4 @@
-//! `portcullis test` against `spec/CLI.md`: the failure lines, the summary and the
+//! `portcullis test` as documented (`docs/language.md`, *Tests*): the failure lines, the summary and the
 //! exit statuses.
 #![allow(
     clippy::unwrap_used,

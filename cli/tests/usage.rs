@@ -1,5 +1,5 @@
-//! The command line as a whole, against `spec/CLI.md`: help, version, usage errors
-//! (exit status 2), unreadable files.
+//! The command line as a whole (`docs/language.md`, *The command line's JSON*): help,
+//! version, usage errors (exit status 2), unreadable files.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
