@@ -410,7 +410,7 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
             }
             if row.kind == "hardened" {
                 // Denied because of `strict_escapes`, and not invalid without it: the
-                // spec keeps these escapes as text (§6 step 3).
+                // language keeps these escapes as text (normalization step 3).
                 if outcome.error() != Some(InvalidRequest::AmbiguousEscape) {
                     failures.push(format!(
                         "{label} expected invalid (strict escapes) got {}  [line {}]",
@@ -452,7 +452,7 @@ fn every_vector_is_denied_and_every_control_keeps_its_decision() {
 
 /// Leading-zero octets (`010.1.2.3`, read as octal by some parsers: CVE-2021-29921,
 /// CVE-2021-29923) cannot reach the library as a source, because `IpAddr` cannot hold
-/// them; in a policy they are a compile error (spec §8).
+/// them; in a policy they are a compile error (`docs/language.md`, *Errors*).
 #[test]
 fn leading_zero_octets_are_stopped_on_both_sides() {
     for text in ["010.1.2.3", "0177.0.0.1", "10.01.2.3"] {

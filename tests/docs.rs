@@ -120,3 +120,37 @@ fn every_one_line_error_example_is_what_the_library_reports() {
     }
     assert!(checked >= 20, "checked only {checked} error examples");
 }
+
+/// The backticked items of a table cell.
+fn code_items(cell: &str) -> Vec<&str> {
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn the_normalization_table_is_what_the_library_does() {
+    use portcullis::normalize::{Options, normalize_path};
+    let doc = language_md();
+    let table = doc
+        .split("| request path | normalized (default options) |")
+        .nth(1)
+        .expect("the normalization table");
+    let mut checked = 0;
+    for row in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let (requests, expected) = (cells[0], cells[1]);
+        for request in code_items(requests) {
+            let got = normalize_path(request, &Options::default());
+            if expected.contains("invalid") {
+                assert!(
+                    got.is_err(),
+                    "`{request}` is documented as invalid, got {got:?}"
+                );
+            } else {
+                let expected = code_items(expected)[0];
+                assert_eq!(got.as_deref(), Ok(expected), "`{request}`");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "checked only {checked} rows");
+}

@@ -1,4 +1,5 @@
-//! Request normalization through the public API only (spec §6).
+//! Request normalization through the public API only (`docs/language.md`, *Request
+//! normalization*).
 
 use portcullis::normalize::{
     Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon, normalize_host, normalize_path,

@@ -299,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn matching_follows_the_spec() {
+    fn matching_follows_the_documented_rules() {
         let cases: &[(&str, &str, bool)] = &[
             ("/a", "/a", true),
             ("/a", "/a/", false),

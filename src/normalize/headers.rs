@@ -1,4 +1,5 @@
-//! Header and attribute validation (spec §6), without allocating.
+//! Header and attribute validation (`docs/language.md`, *Request normalization*),
+//! without allocating.
 
 use super::{InvalidRequest, Options, RequestLimits};
 use crate::bytes::{ByteTable, TCHAR, byte_table, tchar};
@@ -7,9 +8,9 @@ use crate::request::InlineList;
 /// Checks the header lines: at most `max_headers` of them and `max_header_bytes` of
 /// names and values together; every name an RFC 9110 token, without `_` unless
 /// [`Options::underscores_in_headers`]; no value containing NUL, CR or LF (the bytes
-/// that split or truncate a header line downstream, spec §6) or any other control but
-/// tab, and none with leading or trailing space or tab (fail closed where the spec is
-/// silent). Other bytes, obs-text included, are allowed: values are matched as bytes.
+/// that split or truncate a header line downstream) or any other control but tab, and
+/// none with leading or trailing space or tab (fail closed: no HTTP parser delivers
+/// them). Other bytes, obs-text included, are allowed: values are matched as bytes.
 pub(crate) fn check_headers(
     headers: &InlineList<(&str, &[u8])>,
     options: &Options,
@@ -34,7 +35,7 @@ pub(crate) fn check_headers(
         if name.is_empty() || !name.bytes().all(|b| name_bytes.get(b)) {
             return Err(InvalidRequest::InvalidHeaderName);
         }
-        // NUL, CR and LF split or cut a line (spec §6); RFC 9110 §5.5 allows no other
+        // NUL, CR and LF split or cut a line; RFC 9110 §5.5 allows no other
         // control but tab in a value, and some servers trim VT and FF like spaces.
         if has_control(value) {
             return Err(InvalidRequest::InvalidHeaderValue);

@@ -1,4 +1,5 @@
-//! Host normalization (spec §6), without allocating.
+//! Host normalization (`docs/language.md`, *Request normalization*), without
+//! allocating.
 //!
 //! Lower case, then the `:port` suffix removed, then one trailing `.` removed. The
 //! characters allowed are read strictly (fail closed): a registered name may only carry

@@ -1,4 +1,4 @@
-//! Identity validation (spec §6 reads "fail closed" where it is silent).
+//! Identity validation (`docs/language.md`, *Request normalization*), failing closed.
 //!
 //! An identity is compared as a string by globs where `*` stops at `/`, so anything
 //! that lets two strings name one principal, or lets a path-like identity climb out of
@@ -30,9 +30,9 @@ pub(crate) fn check_identity(identity: &str, max_len: usize) -> Result<usize, In
         return Err(InvalidRequest::InvalidIdentity);
     }
     // Anything that claims the `spiffe:` scheme, in any case and however the rest is
-    // spelled (`SPIFFE://`, `spiffe:/x`, `Spiffe:x`), must be a valid SPIFFE ID (spec
-    // §6): a consumer that folds the scheme's case or resolves a missing `//` would
-    // read it as one. The exact compare first: it is one word compare, and SPIFFE IDs
+    // spelled (`SPIFFE://`, `spiffe:/x`, `Spiffe:x`), must be a valid SPIFFE ID: a
+    // consumer that folds the scheme's case or resolves a missing `//` would read it
+    // as one. The exact compare first: it is one word compare, and SPIFFE IDs
     // are nearly always written in lower case.
     if bytes
         .get(..7)

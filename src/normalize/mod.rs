@@ -1,5 +1,6 @@
-//! Request normalization (spec §6): turn what arrived on the wire into the one form
-//! every matcher reads, or refuse it.
+//! Request normalization: turn what arrived on the wire into the one form every
+//! matcher reads, or refuse it. (`docs/language.md`, *Request normalization*, is the
+//! user's reference; the steps are numbered the same there.)
 //!
 //! A request that cannot be normalized safely is *invalid* and is denied with reason
 //! `invalid_request`, whatever the rules say. Normalizing a valid request allocates
@@ -24,9 +25,8 @@
 //!    fragment, and servers disagree on what follows one. The query (from the first
 //!    `?`) is set apart: `path` never matches it (so `/a?x=/..` is `/a`). An ASCII
 //!    control byte (0x00–0x1F, 0x7F) anywhere in the target, query included, makes the
-//!    request invalid: the spec only lists the path's bytes, but a control in the query
-//!    is how header injection and log forgery travel, and no valid target has one
-//!    (fail closed).
+//!    request invalid: a control in the query is how header injection and log forgery
+//!    travel, and no valid target has one (fail closed).
 //! 3. Every `%` must start an escape `%XX` with two hex digits, and `%00` is invalid.
 //!    Escapes of unreserved characters (`A–Z a–z 0–9 - . _ ~`) are decoded, exactly
 //!    once (`%41` → `A`, `%2e` → `.`, which steps 7 and 9 then see as a dot); every other
@@ -75,7 +75,7 @@
 //! - [`Options::merge_slashes`] (default on) makes `//admin` match `/admin` rules, as
 //!   most backends serve it (CVE-2019-9901); turn it off only for a backend that
 //!   really distinguishes empty segments.
-//! - [`Options::strict_escapes`] (default off, as the spec keeps these escapes as
+//! - [`Options::strict_escapes`] (default off, as the language keeps these escapes as
 //!   text) refuses `%25`, `%3B`, `%3F`, `%23`, escaped controls and space, and escaped
 //!   non-ASCII bytes: in front of a backend that decodes twice (`%252e` → `.`), trims
 //!   (`admin%20`) or folds Unicode (`%EF%BC%8F`, a full-width `/`), they are other
@@ -98,8 +98,8 @@
 //! - Headers: at most [`RequestLimits::max_headers`] lines and
 //!   [`RequestLimits::max_header_bytes`] bytes; names are RFC 9110 tokens without `_`
 //!   (unless [`Options::underscores_in_headers`]); values may not contain NUL, CR or
-//!   LF (spec §6) nor, failing closed, any other ASCII control character but tab, nor start
-//!   or end with a space or tab.
+//!   LF nor, failing closed, any other ASCII control character but tab, nor start or
+//!   end with a space or tab.
 //! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
 
 use std::net::IpAddr;
@@ -124,7 +124,7 @@ mod source;
 mod tests;
 
 /// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path
-/// (spec §6 step 4).
+/// (step 4 of the [module docs](self)).
 ///
 /// The attack: a proxy that matches `/public%2F..%2Fadmin` as one segment while the
 /// backend decodes it and serves `/admin` (Istio CVE-2021-31920). Choose the reading
@@ -151,7 +151,7 @@ pub enum EscapedSlashes {
     Keep,
 }
 
-/// What to do with a raw `\` in a path (spec §6 step 5).
+/// What to do with a raw `\` in a path (step 5 of the [module docs](self)).
 ///
 /// The attack: `/public\..\admin` matched as one odd segment while a backend that
 /// reads `\` as `/` (IIS, some frameworks) serves `/admin`.
@@ -172,7 +172,7 @@ pub enum Backslash {
     Slash,
 }
 
-/// What to do with a `;` (path parameter) in a path (spec §6 step 6).
+/// What to do with a `;` (path parameter) in a path (step 6 of the [module docs](self)).
 ///
 /// The attack: `/public/..;/admin`, a segment `..;` to the proxy but `..` to a servlet
 /// container that strips parameters (Tomcat, Jetty), which then serves `/admin`.
@@ -234,8 +234,8 @@ impl Default for RequestLimits {
     }
 }
 
-/// The normalization options of spec §6. The defaults are the strictest reading of
-/// the spec: reject encoded slashes, backslashes and `;`, merge runs of `/`, refuse
+/// The normalization options (`docs/language.md`, *Request normalization*, *Options*).
+/// The defaults are the strictest reading: reject encoded slashes, backslashes and `;`, merge runs of `/`, refuse
 /// header names with `_`; [`Options::strict_escapes`] is stricter still, and off.
 ///
 /// ```
@@ -379,7 +379,7 @@ pub enum InvalidRequest {
 }
 
 /// Normalizes a request target (path and optional query) and returns the normalized
-/// path, without the query (spec §6, steps 1–9; see the [module docs](self)).
+/// path, without the query (steps 1–9 of the [module docs](self)).
 ///
 /// This allocates the returned `String`; evaluation uses an internal form that does not.
 ///

@@ -6,7 +6,8 @@ use crate::request::Request;
 
 use super::{InvalidRequest, Options, Scratch, normalize};
 
-/// A request after normalization (spec §6), owning its parts. Evaluation uses a
+/// A request after normalization (`docs/language.md`, *Request normalization*), owning
+/// its parts. Evaluation uses a
 /// borrowed form that does not allocate; this one is for tools, tests and explanations.
 ///
 /// ```

@@ -1,4 +1,4 @@
-//! Path normalization (spec §6, steps 1–9), without allocating.
+//! Path normalization (steps 1–9 of the [module docs](super)), without allocating.
 //!
 //! One pass over the request target turns it into a stream of *tokens* (text bytes,
 //! kept escapes and slashes) after steps 1–6, and feeds every segment, when it ends,
@@ -6,7 +6,7 @@
 //! are merged: a `..` that would remove an empty segment is found there (step 7).
 //! When merging is on, runs of `/` are merged afterwards, in place (step 8); when no
 //! `..` removes an empty segment, merging before or after removing dot segments gives
-//! the same path, so the order of the spec is kept. The output is written into a
+//! the same path, so the documented order is kept. The output is written into a
 //! caller-provided buffer; it is never longer than the input path, because every step
 //! either keeps a byte, keeps an escape at its length, or shortens.
 //!
@@ -41,7 +41,7 @@ fn class(byte: u8) -> u8 {
     CLASS.get(byte)
 }
 
-/// Which raw bytes a path may carry (spec §6 step 3), and what the others are.
+/// Which raw bytes a path may carry (step 3), and what the others are.
 const fn class_of(byte: u8) -> u8 {
     match byte {
         b'A'..=b'Z'

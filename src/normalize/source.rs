@@ -1,4 +1,4 @@
-//! Source address normalization (spec §6).
+//! Source address normalization (`docs/language.md`, *Request normalization*).
 
 use std::net::IpAddr;
 

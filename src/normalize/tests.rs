@@ -1,5 +1,5 @@
 //! Unit tests of request normalization: one line per case, a literal reference
-//! implementation of spec §6 to compare against, and property tests.
+//! implementation of the documented steps to compare against, and property tests.
 
 use std::net::IpAddr;
 
@@ -1042,8 +1042,8 @@ fn messages_are_lower_case_one_liners() {
 
 // --- reference implementation and properties ---
 
-/// Spec §6 steps 1–9 written as literally as possible, one pass per step, with
-/// allocation everywhere. Only whether it succeeds and what it returns are compared
+/// The path steps 1–9 (module docs, `docs/language.md`) written as literally as
+/// possible, one pass per step, with allocation everywhere. Only whether it succeeds and what it returns are compared
 /// (which error is found first may differ).
 fn reference(target: &str, o: &Options) -> Result<String, ()> {
     #[derive(Clone, Copy, PartialEq)]

@@ -1,7 +1,7 @@
-//! The reference evaluator: spec §5 and §7 read rule by rule, with its own matchers.
-//! The path and identity rules of normalization (§6) are the reference's own
-//! ([`super::normalize`]); the other attributes are normalized by the library's
-//! `normalize_request`, which is tested elsewhere.
+//! The reference evaluator: the rules and the decision order of `docs/language.md`
+//! read rule by rule, with its own matchers. The path and identity rules of
+//! normalization are the reference's own ([`super::normalize`]); the other attributes
+//! are normalized by the library's `normalize_request`, which is tested elsewhere.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -35,7 +35,7 @@ impl Outcome {
     }
 }
 
-/// Spec §6: the request normalized, or `None` when it is invalid. The path and the
+/// Normalization: the request normalized, or `None` when it is invalid. The path and the
 /// identity are the reference's; the rest is the library's, asked about a copy of the
 /// request with a plain path and no identity.
 pub fn normalized(req: &Req, options: &Options) -> Option<NormalizedRequest> {
@@ -67,7 +67,7 @@ pub fn normalized(req: &Req, options: &Options) -> Option<NormalizedRequest> {
     Some(normalized)
 }
 
-/// Spec §7, step by step.
+/// How a decision is made (`docs/language.md`), step by step.
 pub fn evaluate(policy: &Policy, request: &Req, options: &Options) -> Outcome {
     // 1. An invalid request is denied and matches no rule.
     let Some(req) = normalized(request, options) else {

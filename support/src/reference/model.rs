@@ -1,5 +1,5 @@
 //! A plain model of a policy, and a printer from the model to policy source text
-//! (spec §4).
+//! (`docs/language.md`, *Grammar*).
 
 use std::fmt::Write as _;
 
@@ -197,7 +197,7 @@ fn value(v: &Val) -> String {
     }
 }
 
-/// A string literal with the escapes of spec §3.
+/// A string literal with the escapes of the lexical rules (`docs/language.md`).
 pub fn string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

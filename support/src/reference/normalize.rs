@@ -1,11 +1,11 @@
-//! The reference's own reading of the request path and identity rules of spec §6
-//! (language 1.1), written as literally as possible, one pass per step, with
+//! The reference's own reading of the request path and identity rules of
+//! `docs/language.md` (*Request normalization*, language 1.1), written as literally as possible, one pass per step, with
 //! allocation everywhere. The other attributes are the library's
 //! `normalize_request`; they are tested elsewhere.
 
 use portcullis::normalize::{Backslash, EscapedSlashes, Options, Semicolon};
 
-/// Spec §6 path steps 1–9. `None` when the path makes the request invalid (which
+/// The path steps 1–9. `None` when the path makes the request invalid (which
 /// rule refused it is not compared).
 pub fn path(target: &str, o: &Options) -> Option<String> {
     #[derive(Clone, Copy, PartialEq)]
@@ -176,7 +176,7 @@ pub fn path(target: &str, o: &Options) -> Option<String> {
     Some(output)
 }
 
-/// Spec §6 on identities, plus the library's documented fail-closed rules: is
+/// The identity rules of normalization, plus the library's documented fail-closed rules: is
 /// `identity` valid?
 pub fn identity(identity: &str, max_len: usize) -> bool {
     if identity.is_empty() || identity.len() > max_len {
