@@ -318,7 +318,10 @@ pub struct Reloader {
 struct Inner {
     source: PolicySource,
     handle: PolicyHandle,
-    /// Held for the whole of a reload: reloads never interleave.
+    /// Held for the whole of a reload, hooks included: reloads never interleave and
+    /// events arrive in order.
+    reloading: Mutex<()>,
+    /// Held only to read or write it, so that hooks can read it too.
     state: Mutex<State>,
     hooks: RwLock<Vec<Hook>>,
     successes: AtomicU64,
@@ -349,6 +352,7 @@ impl Reloader {
             inner: Arc::new(Inner {
                 source,
                 handle,
+                reloading: Mutex::new(()),
                 state: Mutex::new(State {
                     revision: compiled.revision,
                     attempted: compiled.fingerprint,
@@ -388,10 +392,11 @@ impl Reloader {
     }
 
     /// Calls `hook` after every later reload, on the thread that reloaded, while
-    /// other reloads wait: events arrive in order. A hook must not call
-    /// [`reload_now`](Reloader::reload_now) (that would wait for itself), and must
-    /// not hold a [`PolicyHandle`] of a watcher it is called by (the watcher would
-    /// then never stop).
+    /// other reloads wait: events arrive in order. A hook may read the reloader
+    /// ([`revision`](Reloader::revision), the counts) but must not call
+    /// [`reload_now`](Reloader::reload_now), which would wait for itself; and it must
+    /// not hold a [`PolicyHandle`] of the watcher that calls it, which would then
+    /// never stop.
     pub fn on_reload<F>(&self, hook: F)
     where
         F: Fn(&ReloadEvent<'_>) + Send + Sync + 'static,
@@ -411,16 +416,23 @@ impl Reloader {
     ///
     /// What [`PolicySource::compile`] returns; the policy in use is then unchanged.
     pub fn reload_now(&self) -> Result<Revision, ReloadError> {
-        let mut state = self.lock_state();
-        let previous = state.revision;
+        // A hook that panicked poisons the lock; there is nothing behind it to repair.
+        let _serial = self
+            .inner
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let previous = self.revision();
         match self.inner.source.compile_with_fingerprint() {
             Ok(compiled) => {
-                state.attempted = compiled.fingerprint;
-                state.revision = compiled.revision;
                 self.inner.handle.store_versioned(Versioned {
                     policy: compiled.policy,
                     revision: Some(compiled.revision),
                 });
+                *self.lock_state() = State {
+                    revision: compiled.revision,
+                    attempted: compiled.fingerprint,
+                };
                 self.inner.successes.fetch_add(1, Ordering::Relaxed);
                 self.emit(&ReloadEvent::Loaded {
                     revision: compiled.revision,
@@ -429,7 +441,7 @@ impl Reloader {
                 Ok(compiled.revision)
             }
             Err((error, fingerprint)) => {
-                state.attempted = fingerprint;
+                self.lock_state().attempted = fingerprint;
                 self.inner.failures.fetch_add(1, Ordering::Relaxed);
                 self.emit(&ReloadEvent::Failed {
                     error: &error,
@@ -476,7 +488,7 @@ impl Reloader {
     }
 
     fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
-        // A hook that panicked poisons the lock; the state itself is always whole.
+        // Never held across a call that can panic: a poisoned lock is still whole.
         self.inner
             .state
             .lock()

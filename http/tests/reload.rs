@@ -262,9 +262,18 @@ fn a_reload_with_nothing_changed_still_counts_and_reports() {
     std::fs::write(&file, allow_all("same")).unwrap();
     let reloader = Reloader::new(PolicySource::new([&file], Options::default())).unwrap();
     let events = record_events(&reloader);
+    // A hook may read the reloader (what a server's metrics hook does).
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (me, sink) = (reloader.clone(), Arc::clone(&seen));
+    reloader.on_reload(move |_| {
+        sink.lock()
+            .unwrap()
+            .push((me.revision(), me.successes(), me.failures()));
+    });
     let before = reloader.revision();
     assert_eq!(reloader.reload_now().unwrap(), before);
     assert_eq!(reloader.successes(), 1);
+    assert_eq!(seen.lock().unwrap().as_slice(), [(before, 1, 0)]);
     assert_eq!(
         events.lock().unwrap().as_slice(),
         [format!("loaded {before} after {before}")]
