@@ -25,11 +25,21 @@ fn the_watcher_thread_ends_with_the_last_handle() {
 
     let handle = PolicyHandle::watch([&file], Options::default()).unwrap();
     let clone = handle.clone();
+    // A thread names itself once it runs: wait for that, a bounded while.
+    let start = std::time::Instant::now();
+    while watcher_threads() == 0 && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert_eq!(watcher_threads(), 1);
     drop(handle);
     assert_eq!(watcher_threads(), 1, "a clone still holds the watcher");
     drop(clone);
-    // Dropping the last clone joined the thread: it is gone now, not later.
+    // Dropping the last clone joined the thread (`reload.rs` checks that the join is
+    // immediate); the kernel may list an exited thread for a moment longer.
+    let start = std::time::Instant::now();
+    while watcher_threads() != 0 && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert_eq!(watcher_threads(), 0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
