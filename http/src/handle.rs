@@ -71,7 +71,9 @@ impl PolicyHandle {
     }
 
     /// Compiles `files` as one policy (in the order given, each named by its path in
-    /// diagnostics) with the normalization `options`, and keeps the handle in step
+    /// diagnostics; a `.json` file in the JSON form, as
+    /// [`PolicySource::compile`] says) with the normalization `options`, and keeps
+    /// the handle in step
     /// with them: the files are checked a few times a second, and when one changes
     /// (written in place, replaced by a rename, or swapped the way Kubernetes updates
     /// a mounted ConfigMap) they are all read and compiled again. A policy that does

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use portcullis::normalize::Options;
-use portcullis::{CompileError, Policy};
+use portcullis::{Code, CompileError, Diagnostic, Policy, Span, syntax};
 use sha2::{Digest, Sha256};
 
 use crate::handle::{PolicyHandle, Versioned};
@@ -80,14 +80,18 @@ impl PolicySource {
     }
 
     /// Reads every file and compiles them as one policy, each named by its path in
-    /// diagnostics. A leading UTF-8 byte order mark is dropped (it is still part of
-    /// the revision, which hashes the bytes read).
+    /// diagnostics. A file whose name ends in `.json` is read in the JSON form (the
+    /// policy's syntax tree, as `portcullis check` reads it) and compiled as the text
+    /// it prints to, so its compile errors point into that text; `portcullis check`
+    /// points them at the JSON. A leading UTF-8 byte order mark is dropped (it is
+    /// still part of the revision, which hashes the bytes read).
     ///
     /// # Errors
     ///
     /// [`ReloadError::Read`] for the first file that cannot be read (or is not UTF-8):
     /// the others are then not compiled, since names they define elsewhere would
-    /// give spurious errors; [`ReloadError::Compile`] with every diagnostic otherwise.
+    /// give spurious errors; [`ReloadError::Json`] for the first `.json` file that is
+    /// not a policy object; [`ReloadError::Compile`] with every diagnostic otherwise.
     ///
     /// ```
     /// use portcullis::normalize::Options;
@@ -124,11 +128,20 @@ impl PolicySource {
         }
         let digest: [u8; 32] = hasher.finalize().into();
         let fingerprint = Fingerprint::Contents(digest);
-        let names: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
-        let sources = names.iter().zip(&texts).map(|(name, text)| {
+        let mut sources = Vec::with_capacity(texts.len());
+        for (path, text) in self.files.iter().zip(&texts) {
+            let name = path.display().to_string();
             // Editors do not show a byte order mark, so columns count from after it.
-            (name, text.strip_prefix('\u{feff}').unwrap_or(text))
-        });
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            if is_json(path) {
+                match json_to_text(&name, text) {
+                    Ok(printed) => sources.push((name, printed)),
+                    Err(d) => return Err((ReloadError::Json(d), fingerprint)),
+                }
+            } else {
+                sources.push((name, text.to_string()));
+            }
+        }
         match Policy::compile_sources(sources) {
             Ok(policy) => Ok(Compiled {
                 policy: policy.with_options(self.options),
@@ -151,6 +164,90 @@ impl PolicySource {
         }
         Fingerprint::Contents(hasher.finalize().into())
     }
+}
+
+/// Whether a policy file is read in the JSON form, as the command line does.
+fn is_json(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
+}
+
+/// Reads a policy in the JSON form and prints it as text, which is then compiled in
+/// its place (so its compile errors point into that text). JSON that is not a policy
+/// object is a diagnostic at serde's position.
+fn json_to_text(name: &str, json: &str) -> Result<String, Box<Diagnostic>> {
+    let error_at = |offset: usize, message: String| {
+        let end = json
+            .get(offset..)
+            .and_then(|rest| rest.chars().next())
+            .map_or(offset, |c| offset + c.len_utf8());
+        Box::new(Diagnostic::new(
+            Code::Syntax,
+            name,
+            json,
+            Span::locate(json, offset, end),
+            message,
+        ))
+    };
+    // A derived struct would also read an array, field by field: a policy is an
+    // object and nothing else.
+    let first = json.find(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'));
+    if let Some(start) = first.filter(|&i| !json.get(i..).is_some_and(|s| s.starts_with('{'))) {
+        return Err(error_at(
+            start,
+            "a policy in the JSON form is a JSON object".into(),
+        ));
+    }
+    match serde_json::from_str::<syntax::File>(json) {
+        Ok(file) => Ok(syntax::print(&file)),
+        Err(e) => {
+            let offset = offset_of(json, e.line(), e.column());
+            // serde's message ends with its own " at line L column C": the location
+            // is given in front already.
+            let message = e.to_string();
+            let message = match message.rfind(" at line ") {
+                Some(cut) => message.get(..cut).unwrap_or(&message),
+                None => &message,
+            };
+            Err(error_at(offset, plain_json_message(message)))
+        }
+    }
+}
+
+/// serde's message without Rust's names for things (`portcullis check` says more).
+fn plain_json_message(message: &str) -> String {
+    if message.starts_with("data did not match any variant of untagged enum") {
+        return "not a valid value here".to_string();
+    }
+    let mut out = message.to_string();
+    for (rust, json) in [
+        ("invalid type: map,", "invalid type: object,"),
+        ("invalid type: sequence,", "invalid type: array,"),
+        ("invalid type: unit value,", "invalid type: null,"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("expected struct ", "expected an object: "),
+        ("expected u64", "expected a non-negative integer"),
+    ] {
+        out = out.replace(rust, json);
+    }
+    out
+}
+
+/// The byte offset of a 1-based line and column (serde_json counts columns in
+/// bytes; 0 means before the line's first byte, as at the end of input).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// What a set of policy files held when read: the digest of their contents
@@ -219,6 +316,8 @@ pub enum ReloadError {
     },
     /// The files were read and do not compile.
     Compile(CompileError),
+    /// A `.json` policy file is not a policy in the JSON form.
+    Json(Box<Diagnostic>),
     /// The thread that watches the files could not be started.
     Watch(io::Error),
 }
@@ -230,6 +329,7 @@ impl fmt::Display for ReloadError {
                 write!(f, "cannot read `{}`: {error}", path.display())
             }
             ReloadError::Compile(e) => write!(f, "{e}"),
+            ReloadError::Json(d) => write!(f, "{d}"),
             ReloadError::Watch(e) => write!(f, "cannot start watching the policy files: {e}"),
         }
     }
@@ -240,6 +340,7 @@ impl std::error::Error for ReloadError {
         match self {
             ReloadError::Read { error, .. } | ReloadError::Watch(error) => Some(error),
             ReloadError::Compile(e) => Some(e),
+            ReloadError::Json(_) => None,
         }
     }
 }

@@ -364,3 +364,46 @@ fn sha256_prefix(parts: &[Vec<u8>]) -> String {
     let digest = hasher.finalize();
     digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
+
+#[test]
+fn json_files_are_read_in_the_json_form_beside_text_files() {
+    let dir = TempDir::new("json");
+    let base = dir.path("base.pcl");
+    let team = dir.path("team.json");
+    std::fs::write(
+        &base,
+        "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]\n",
+    )
+    .unwrap();
+    // The JSON form of a policy is its syntax tree.
+    let tree = portcullis::syntax::parse("allow \"ops\" { identity in ops }").unwrap();
+    std::fs::write(&team, serde_json::to_string_pretty(&tree).unwrap()).unwrap();
+    let reloader = Reloader::new(PolicySource::new([&base, &team], Options::default())).unwrap();
+    let ops = Request::new("GET", "/").identity("spiffe://p/ns/ops/sa/a");
+    assert_eq!(reloader.handle().load().evaluate(&ops).rule(), Some("ops"));
+
+    // JSON that is not a policy: reported at its place, the last good policy kept.
+    std::fs::write(&team, "{\n  \"rules\": 7\n}\n").unwrap();
+    let err = reloader.reload_now().unwrap_err();
+    assert!(matches!(err, ReloadError::Json(_)), "{err:?}");
+    assert!(err.to_string().contains("team.json:2:"), "{err}");
+    std::fs::write(&team, "[\"deny\", []]").unwrap();
+    let err = reloader.reload_now().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("team.json:1:1: error: a policy in the JSON form is a JSON object"),
+        "{err}"
+    );
+    std::fs::write(&team, "{\"rules\": [").unwrap();
+    assert!(matches!(reloader.reload_now(), Err(ReloadError::Json(_))));
+    assert_eq!(reloader.handle().load().evaluate(&ops).rule(), Some("ops"));
+
+    // A tree that does not compile is a compile error named by the JSON file.
+    let bad = portcullis::syntax::parse("allow \"ops\" { identity in opz }").unwrap();
+    std::fs::write(&team, serde_json::to_string(&bad).unwrap()).unwrap();
+    match reloader.reload_now() {
+        Err(ReloadError::Compile(e)) => assert!(e.to_string().contains("team.json:"), "{e}"),
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    assert_eq!((reloader.successes(), reloader.failures()), (0, 4));
+}
