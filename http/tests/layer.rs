@@ -257,3 +257,14 @@ fn a_stored_policy_decides_the_next_request() {
     );
     assert_eq!(call(&service, batch()).body(), "batch ");
 }
+
+#[test]
+fn the_handle_reloader_and_layer_go_across_threads() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<PolicyHandle>();
+    shared::<portcullis_http::Reloader>();
+    shared::<AuthorizeLayer>();
+    shared::<OwnedDecision>();
+    fn sent<T: Send + 'static>() {}
+    sent::<portcullis_http::WatchGuard>();
+}
