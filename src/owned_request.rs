@@ -206,6 +206,50 @@ impl OwnedRequest {
         self
     }
 
+    /// Removes the identity, returning it.
+    ///
+    /// ```
+    /// let mut r = portcullis::OwnedRequest::new("GET", "/").identity("spiffe://example.org/a");
+    /// assert_eq!(r.take_identity().as_deref(), Some("spiffe://example.org/a"));
+    /// assert_eq!(r.identity_value(), None);
+    /// ```
+    pub fn take_identity(&mut self) -> Option<String> {
+        self.identity.take()
+    }
+
+    /// Removes the authority, returning it.
+    ///
+    /// ```
+    /// let mut r = portcullis::OwnedRequest::new("GET", "/").host("api.example.com");
+    /// assert_eq!(r.take_host().as_deref(), Some("api.example.com"));
+    /// assert_eq!(r.host_value(), None);
+    /// ```
+    pub fn take_host(&mut self) -> Option<String> {
+        self.host.take()
+    }
+
+    /// Removes the destination port, returning it.
+    ///
+    /// ```
+    /// let mut r = portcullis::OwnedRequest::new("GET", "/").port(443);
+    /// assert_eq!(r.take_port(), Some(443));
+    /// assert_eq!(r.port_value(), None);
+    /// ```
+    pub fn take_port(&mut self) -> Option<u16> {
+        self.port.take()
+    }
+
+    /// Removes the peer address, returning it.
+    ///
+    /// ```
+    /// let mut r = portcullis::OwnedRequest::new("GET", "/").source("::1".parse().unwrap());
+    /// assert!(r.take_source().is_some());
+    /// assert_eq!(r.source_value(), None);
+    /// ```
+    pub fn take_source(&mut self) -> Option<IpAddr> {
+        self.source.take()
+    }
+
     /// Adds one header field line (see [`OwnedRequest::header`]).
     ///
     /// ```

@@ -71,7 +71,12 @@ fn portcullis_decides_as_labelled() {
             assert_eq!(policy.rule_count(), rules);
             for r in &w.requests {
                 let d = policy.evaluate(&r.request());
-                let what = format!("{rules} rules: {} {} {:?}", r.method, r.path, r.identity);
+                let what = format!(
+                    "{rules} rules: {} {} {:?}",
+                    r.sent.method(),
+                    r.sent.path(),
+                    r.sent.identity_value()
+                );
                 match r.label {
                     Label::Invalid => assert_eq!(d.reason(), Reason::InvalidRequest, "{what}"),
                     Label::DeniedByDefault => {

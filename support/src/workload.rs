@@ -12,7 +12,9 @@
 //! Portcullis itself, so that they can check it.
 
 use std::fmt::Write as _;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use portcullis::OwnedRequest;
 
 /// The trust domain of every generated identity.
 pub const TRUST_DOMAIN: &str = "spiffe://prod.example.com";
@@ -304,7 +306,7 @@ impl Rule {
 
     /// Whether the rule matches a valid request (`docs/language.md`, *Rules*).
     pub fn matches(&self, r: &Req) -> bool {
-        let identity = r.identity.as_deref();
+        let identity = r.sent.identity_value();
         let principal = match &self.principal {
             Principal::Any => true,
             Principal::Exact(id) => identity == Some(id.as_str()),
@@ -313,7 +315,7 @@ impl Rule {
         };
         let path = r.clean_path();
         principal
-            && (self.methods.is_empty() || self.methods.contains(&r.method.as_str()))
+            && (self.methods.is_empty() || self.methods.contains(&r.sent.method()))
             && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(path)))
             && self
                 .host
@@ -321,11 +323,11 @@ impl Rule {
                 .is_none_or(|h| r.clean_host() == Some(h.as_str()))
             && self
                 .source
-                .is_none_or(|c| r.source.is_some_and(|ip| c.contains(ip)))
+                .is_none_or(|c| r.source_v4().is_some_and(|ip| c.contains(ip)))
             && self.header.as_ref().is_none_or(|(name, value)| {
-                r.headers
-                    .iter()
-                    .any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value)
+                r.sent
+                    .headers()
+                    .any(|(n, v)| n.eq_ignore_ascii_case(name) && v == value.as_bytes())
             })
             && self.path_regex.as_ref().is_none_or(|re| re.matches(path))
     }
@@ -458,18 +460,9 @@ impl Label {
 /// A request of the mix, owning its parts, with its expected outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Req {
-    /// Method as sent.
-    pub method: String,
-    /// Request target as sent (may carry a query).
-    pub path: String,
-    /// mTLS identity.
-    pub identity: Option<String>,
-    /// Authority (may carry a port).
-    pub host: Option<String>,
-    /// Peer address.
-    pub source: Option<Ipv4Addr>,
-    /// Header lines.
-    pub headers: Vec<(String, String)>,
+    /// The request as sent: method, target (may carry a query), identity, authority
+    /// (may carry a port), an IPv4 peer address, header lines.
+    pub sent: OwnedRequest,
     /// Expected outcome.
     pub label: Label,
     /// Expected deciding rule, for [`Label::Allowed`] and [`Label::DeniedByRule`].
@@ -480,34 +473,28 @@ impl Req {
     /// The path without its query. For valid requests of the mix this is also the
     /// normalized path (they are generated clean).
     pub fn clean_path(&self) -> &str {
-        self.path
-            .split_once('?')
-            .map_or(self.path.as_str(), |(p, _)| p)
+        let path = self.sent.path();
+        path.split_once('?').map_or(path, |(p, _)| p)
     }
 
     /// The host without its port (hosts are generated in lower case).
     pub fn clean_host(&self) -> Option<&str> {
-        self.host
-            .as_deref()
+        self.sent
+            .host_value()
             .map(|h| h.split_once(':').map_or(h, |(h, _)| h))
+    }
+
+    /// The IPv4 peer address, if any (the mix has no other).
+    pub fn source_v4(&self) -> Option<Ipv4Addr> {
+        match self.sent.source_value() {
+            Some(IpAddr::V4(ip)) => Some(ip),
+            _ => None,
+        }
     }
 
     /// The request as Portcullis takes it (borrowing).
     pub fn request(&self) -> portcullis::Request<'_> {
-        let mut r = portcullis::Request::new(&self.method, &self.path);
-        if let Some(id) = &self.identity {
-            r = r.identity(id);
-        }
-        if let Some(host) = &self.host {
-            r = r.host(host);
-        }
-        if let Some(ip) = self.source {
-            r = r.source(std::net::IpAddr::V4(ip));
-        }
-        for (name, value) in &self.headers {
-            r = r.header(name, value.as_bytes());
-        }
-        r
+        self.sent.as_request()
     }
 }
 
@@ -694,7 +681,11 @@ impl Workload {
                 out.push(id.clone());
             }
         }
-        out.extend(self.requests.iter().filter_map(|r| r.identity.clone()));
+        out.extend(
+            self.requests
+                .iter()
+                .filter_map(|r| r.sent.identity_value().map(str::to_string)),
+        );
         out.sort();
         out.dedup();
         out
@@ -784,13 +775,21 @@ impl Workload {
                 format!("{:016x}", rng.next_u64()),
             ));
         }
+        let mut sent = OwnedRequest::new(method, path);
+        if let Some(identity) = identity {
+            sent.set_identity(identity);
+        }
+        if let Some(host) = host {
+            sent.set_host(host);
+        }
+        if let Some(ip) = source {
+            sent.set_source(IpAddr::V4(ip));
+        }
+        for (name, value) in headers {
+            sent.push_header(name, value);
+        }
         Req {
-            method,
-            path,
-            identity,
-            host,
-            source,
-            headers,
+            sent,
             label: Label::DeniedByDefault,
             rule: None,
         }
@@ -798,12 +797,23 @@ impl Workload {
 
     /// Changes one thing of a request so that it probably misses every rule.
     fn perturb(&self, mut r: Req, rng: &mut Rng) -> Req {
+        let sent = &mut r.sent;
         match rng.below(5) {
-            0 => r.identity = None,
-            1 => r.identity = Some(identity("guest", &format!("visitor-{}", rng.below(9)))),
-            2 => r.method = "OPTIONS".to_string(),
-            3 => r.path = format!("/api/v2/unknown/{}", random_id(rng)),
-            _ => r.host = Some(format!("unknown-{}.nowhere.svc", rng.below(9))),
+            0 => {
+                sent.take_identity();
+            }
+            1 => {
+                sent.set_identity(identity("guest", &format!("visitor-{}", rng.below(9))));
+            }
+            2 => {
+                sent.set_method("OPTIONS");
+            }
+            3 => {
+                sent.set_path(format!("/api/v2/unknown/{}", random_id(rng)));
+            }
+            _ => {
+                sent.set_host(format!("unknown-{}.nowhere.svc", rng.below(9)));
+            }
         }
         r
     }
@@ -811,17 +821,22 @@ impl Workload {
     /// A request that cannot be normalized, derived from a valid one.
     fn invalidate(&self, mut r: Req, rng: &mut Rng) -> Req {
         let base = r.clean_path().to_string();
-        match rng.below(9) {
-            0 => r.path = format!("{base}/..%2f..%2fadmin"),
-            1 => r.method = r.method.to_ascii_lowercase(),
-            2 => r.path = format!("{base}/%00"),
-            3 => r.path = format!("{base};jsessionid=1"),
-            4 => r.path = format!("{base}\\..\\admin"),
-            5 => r.path = format!("{base}/%C0%AE%C0%AE/admin"),
-            6 => r.path = base.trim_start_matches('/').to_string(),
-            7 => r.path = format!("{base}/%zz"),
-            _ => r.path = format!("{base}/a b"),
-        }
+        let path = match rng.below(9) {
+            0 => format!("{base}/..%2f..%2fadmin"),
+            1 => {
+                let lower = r.sent.method().to_ascii_lowercase();
+                r.sent.set_method(lower);
+                r.sent.path().to_string()
+            }
+            2 => format!("{base}/%00"),
+            3 => format!("{base};jsessionid=1"),
+            4 => format!("{base}\\..\\admin"),
+            5 => format!("{base}/%C0%AE%C0%AE/admin"),
+            6 => base.trim_start_matches('/').to_string(),
+            7 => format!("{base}/%zz"),
+            _ => format!("{base}/a b"),
+        };
+        r.sent.set_path(path);
         r.label = Label::Invalid;
         r.rule = None;
         r

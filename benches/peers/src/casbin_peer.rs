@@ -9,8 +9,10 @@
 
 use casbin::prelude::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
 
-use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
 use crate::{Engine, PeerRequest};
+use portcullis_support::workload::{
+    Effect, PathTemplate, Principal, Segment, Workload, namespace_of,
+};
 
 const MODEL: &str = r#"
 [request_definition]
@@ -142,11 +144,14 @@ pub fn build(w: &Workload, requests: &[PeerRequest<'_>]) -> Result<(Casbin, usiz
         .iter()
         .map(|r| {
             (
-                r.req.identity.clone().unwrap_or_default(),
+                r.req.sent.identity_value().unwrap_or_default().to_string(),
                 r.path.to_string(),
-                r.req.method.clone(),
+                r.req.sent.method().to_string(),
                 r.host.unwrap_or_default().to_string(),
-                r.req.source.map(|ip| ip.to_string()).unwrap_or_default(),
+                r.req
+                    .source_v4()
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_default(),
             )
         })
         .collect();

@@ -18,8 +18,10 @@ use cedar_policy::{
     PolicySet, Request, RestrictedExpression,
 };
 
-use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, Workload, namespace_of};
 use crate::{Engine, PeerRequest};
+use portcullis_support::workload::{
+    Effect, PathTemplate, Principal, Segment, Workload, namespace_of,
+};
 
 pub struct Cedar {
     authorizer: Authorizer,
@@ -186,11 +188,11 @@ pub fn build(w: &Workload, requests: &[PeerRequest<'_>]) -> Result<(Cedar, usize
     let anonymous = uid("Anonymous", "anonymous")?;
     let mut built = Vec::new();
     for r in requests {
-        let principal = match &r.req.identity {
+        let principal = match r.req.sent.identity_value() {
             Some(id) => uid("Service", id)?,
             None => anonymous.clone(),
         };
-        let action = uid("Action", &r.req.method)?;
+        let action = uid("Action", r.req.sent.method())?;
         let mut context: HashMap<String, RestrictedExpression> = HashMap::new();
         context.insert(
             "path".into(),
@@ -202,7 +204,7 @@ pub fn build(w: &Workload, requests: &[PeerRequest<'_>]) -> Result<(Cedar, usize
                 RestrictedExpression::new_string(h.to_string()),
             );
         }
-        if let Some(ip) = r.req.source {
+        if let Some(ip) = r.req.source_v4() {
             context.insert(
                 "source".into(),
                 RestrictedExpression::new_ip(ip.to_string()),

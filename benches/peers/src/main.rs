@@ -244,11 +244,11 @@ fn main() -> ExitCode {
                         if let Some(r) = valid.get(i) {
                             println!(
                                 "MISMATCH {name} {rules}: {} {} id={:?} host={:?} src={:?}: portcullis {} ({:?} by {:?}), {name} {}",
-                                r.method,
-                                r.path,
-                                r.identity,
-                                r.host,
-                                r.source,
+                                r.sent.method(),
+                                r.sent.path(),
+                                r.sent.identity_value(),
+                                r.sent.host_value(),
+                                r.sent.source_value(),
                                 expected,
                                 r.label,
                                 r.rule,

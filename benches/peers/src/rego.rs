@@ -11,8 +11,10 @@ use std::fmt::Write as _;
 
 use regorus::{Engine as Regorus, Value};
 
-use portcullis_support::workload::{Effect, PathTemplate, Principal, Segment, TRUST_DOMAIN, Workload};
 use crate::{Engine, PeerRequest};
+use portcullis_support::workload::{
+    Effect, PathTemplate, Principal, Segment, TRUST_DOMAIN, Workload,
+};
 
 pub struct Rego {
     engine: Regorus,
@@ -142,12 +144,12 @@ pub fn build(w: &Workload, requests: &[PeerRequest<'_>]) -> Result<(Rego, usize)
     let mut inputs = Vec::new();
     for r in requests {
         let mut input = serde_json::json!({
-            "method": r.req.method,
+            "method": r.req.sent.method(),
             "path": r.path,
-            "identity": r.req.identity.clone().unwrap_or_default(),
+            "identity": r.req.sent.identity_value().unwrap_or_default().to_string(),
             "host": r.host.unwrap_or_default(),
         });
-        if let (Some(ip), Some(obj)) = (r.req.source, input.as_object_mut()) {
+        if let (Some(ip), Some(obj)) = (r.req.source_v4(), input.as_object_mut()) {
             obj.insert("source".into(), serde_json::Value::String(ip.to_string()));
         }
         inputs.push(Value::from_json_str(&input.to_string()).map_err(|e| e.to_string())?);
