@@ -108,6 +108,7 @@
 mod bytes;
 mod check;
 mod compile;
+mod compiler;
 mod diagnostic;
 mod eval;
 mod limits;
@@ -120,6 +121,7 @@ mod suggest;
 pub mod syntax;
 mod testing;
 
+pub use compiler::Compiler;
 pub use diagnostic::{Code, CompileError, Diagnostic, Location, Related, Severity, UnknownCode};
 pub use eval::decision::{Decision, Effect, Reason};
 pub use eval::owned_decision::OwnedDecision;

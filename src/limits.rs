@@ -1,6 +1,8 @@
 //! Bounds on what a policy may ask of the compiler, so that no source, however large
 //! or hostile, takes unbounded time or memory to compile.
 
+use serde::{Deserialize, Serialize};
+
 /// Compile-time limits. Every limit has a default that fits real policies with room to
 /// spare; a source past one fails to compile with an error that names the limit.
 ///
@@ -12,7 +14,19 @@
 ///     .unwrap_err();
 /// assert!(err.to_string().contains("more than 1 rules"));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// In serde forms the fields are spelled in kebab case (`max-rules`); a missing one
+/// keeps its default, an unknown one is an error:
+///
+/// ```
+/// let limits: portcullis::CompileLimits = serde_json::from_str(r#"{"max-rules": 500}"#)?;
+/// assert_eq!(limits.max_rules, 500);
+/// assert_eq!(limits.max_name_depth, 32);
+/// assert!(serde_json::from_str::<portcullis::CompileLimits>(r#"{"max_rules": 5}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct CompileLimits {
     /// Largest source text, in bytes. Default 16 MiB.

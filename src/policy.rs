@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::check::{self, CheckedPolicy};
 use crate::compile::Tree;
+use crate::compiler::Compiler;
 use crate::diagnostic::{Code, CompileError, Diagnostic};
 use crate::eval::decision::Decision;
 use crate::limits::CompileLimits;
@@ -41,10 +42,13 @@ pub struct Policy {
 struct Inner {
     checked: CheckedPolicy,
     tree: Tree,
+    /// The limits it was compiled within, for [`Policy::compiler`].
+    limits: CompileLimits,
 }
 
 impl Policy {
-    /// Compiles one source text, named `policy` in diagnostics.
+    /// Compiles one source text, named `policy` in diagnostics, with the default
+    /// normalization options and limits ([`Compiler`] chooses them).
     ///
     /// ```
     /// let err = portcullis::Policy::compile("allow \"r\" { port 70000 }").unwrap_err();
@@ -55,7 +59,9 @@ impl Policy {
     }
 
     /// Compiles several named sources as one policy: rule, `let` and test names are
-    /// shared, and rules keep the order of the sources, then of their text.
+    /// shared, and rules keep the order of the sources, then of their text. The
+    /// normalization options and limits are the defaults: to reload a policy that has
+    /// others, use [`Policy::recompile`] or a [`Compiler`].
     ///
     /// ```
     /// let policy = portcullis::Policy::compile_sources([
@@ -87,6 +93,21 @@ impl Policy {
     pub fn compile_sources_with<I, N, T>(
         sources: I,
         limits: &CompileLimits,
+    ) -> Result<Policy, CompileError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        Compiler::new().limits(*limits).compile_sources(sources)
+    }
+
+    /// Compiles with `limits`, for requests evaluated with `options`: the body of
+    /// [`Compiler::compile_sources`].
+    pub(crate) fn build<I, N, T>(
+        sources: I,
+        limits: &CompileLimits,
+        options: Options,
     ) -> Result<Policy, CompileError>
     where
         I: IntoIterator<Item = (N, T)>,
@@ -135,8 +156,12 @@ impl Policy {
         };
         let tree = Tree::build(&checked);
         Ok(Policy {
-            inner: Arc::new(Inner { checked, tree }),
-            options: Options::default(),
+            inner: Arc::new(Inner {
+                checked,
+                tree,
+                limits: *limits,
+            }),
+            options,
         })
     }
 
@@ -154,6 +179,16 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_syntax(file: &File) -> Result<Policy, CompileError> {
+        Compiler::new().from_syntax(file)
+    }
+
+    /// Compiles a syntax tree with `limits`, for requests evaluated with `options`: the
+    /// body of [`Compiler::from_syntax`].
+    pub(crate) fn build_from_syntax(
+        file: &File,
+        limits: &CompileLimits,
+        options: Options,
+    ) -> Result<Policy, CompileError> {
         const NAME: &str = "policy.json";
         let text = syntax::print(file);
         // A name or an address that the text form could not hold is printed as a
@@ -175,10 +210,12 @@ impl Policy {
                 .collect();
             return Err(CompileError::new(diagnostics, &[NAME]));
         }
-        Policy::compile_sources([(NAME, text)])
+        Policy::build([(NAME, text)], limits, options)
     }
 
-    /// The same policy, evaluating requests with other normalization options.
+    /// The same policy, evaluating requests with other normalization options. They
+    /// stay with it when it is recompiled through [`Policy::recompile`] or
+    /// [`Policy::compiler`]; [`Compiler::options`] sets them at compile time.
     ///
     /// ```
     /// use portcullis::normalize::{Options, Semicolon};
@@ -204,6 +241,59 @@ impl Policy {
     /// ```
     pub fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// The limits the policy was compiled within.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile("default deny")?;
+    /// assert_eq!(policy.limits(), &portcullis::CompileLimits::default());
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn limits(&self) -> &CompileLimits {
+        &self.inner.limits
+    }
+
+    /// A [`Compiler`] with this policy's normalization options and compile limits: what
+    /// a reload should compile new sources with, so that nothing it set is lost.
+    ///
+    /// ```
+    /// use portcullis::{Compiler, normalize::{Options, Semicolon}};
+    /// let mut options = Options::default();
+    /// options.semicolon = Semicolon::Strip;
+    /// let policy = Compiler::new().options(options).compile("allow \"a\" { path \"/a\" }")?;
+    /// assert_eq!(policy.compiler(), Compiler::new().options(options));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn compiler(&self) -> Compiler {
+        Compiler::new()
+            .options(self.options)
+            .limits(self.inner.limits)
+    }
+
+    /// Compiles new sources with this policy's normalization options and compile
+    /// limits, as a reload does: unlike [`Policy::compile_sources`], which starts from
+    /// the defaults, nothing set on this policy is lost.
+    ///
+    /// ```
+    /// use portcullis::{Policy, Request, normalize::{Options, Semicolon}};
+    /// let mut options = Options::default();
+    /// options.semicolon = Semicolon::Strip;
+    /// let policy = Policy::compile("allow \"a\" { path \"/a/b\" }")?.with_options(options);
+    ///
+    /// // The file changed: compile it again, keeping the options.
+    /// let reloaded = policy.recompile([("policy.pcl", "allow \"b\" { path \"/a/b\" }")])?;
+    /// assert_eq!(reloaded.options(), &options);
+    /// assert_eq!(reloaded.evaluate(&Request::new("GET", "/a;v=1/b")).rule(), Some("b"));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn recompile<I, N, T>(&self, sources: I) -> Result<Policy, CompileError>
+    where
+        I: IntoIterator<Item = (N, T)>,
+        N: AsRef<str>,
+        T: AsRef<str>,
+    {
+        self.compiler().compile_sources(sources)
     }
 
     /// Decides on one request. Never panics, never allocates for a valid request

@@ -102,7 +102,11 @@
 //!   end with a space or tab.
 //! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
 
+use std::fmt;
 use std::net::IpAddr;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 mod owned;
 
@@ -138,7 +142,8 @@ mod tests;
 /// assert_eq!(normalize_path("/a%2Fb", &decode).unwrap(), "/a/b");
 /// assert!(normalize_path("/a%2Fb", &Options::default()).is_err());
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum EscapedSlashes {
     /// The request is invalid (the default).
@@ -149,6 +154,60 @@ pub enum EscapedSlashes {
     Decode,
     /// The escape stays as text (`%2F`), part of its segment.
     Keep,
+}
+
+impl EscapedSlashes {
+    /// The accepted names, in the order of the CLI's help: the default first.
+    ///
+    /// ```
+    /// use portcullis::normalize::EscapedSlashes;
+    /// assert_eq!(EscapedSlashes::NAMES[0], EscapedSlashes::default().as_str());
+    /// ```
+    pub const NAMES: &'static [&'static str] = &["reject", "decode", "keep"];
+
+    /// The name of the choice, as the CLI flag and the serde form spell it.
+    ///
+    /// ```
+    /// assert_eq!(portcullis::normalize::EscapedSlashes::Keep.as_str(), "keep");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscapedSlashes::Reject => "reject",
+            EscapedSlashes::Decode => "decode",
+            EscapedSlashes::Keep => "keep",
+        }
+    }
+}
+
+impl fmt::Display for EscapedSlashes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads a choice by its name (what `--escaped-slashes` takes).
+///
+/// ```
+/// use portcullis::normalize::EscapedSlashes;
+/// assert_eq!("keep".parse::<EscapedSlashes>(), Ok(EscapedSlashes::Keep));
+/// let err = "nope".parse::<EscapedSlashes>().unwrap_err();
+/// assert_eq!(err.to_string(), "`nope` is not a choice for escaped slashes: expected `reject`, `decode` or `keep`");
+/// ```
+impl FromStr for EscapedSlashes {
+    type Err = UnknownChoice;
+
+    fn from_str(value: &str) -> Result<EscapedSlashes, UnknownChoice> {
+        match value {
+            "reject" => Ok(EscapedSlashes::Reject),
+            "decode" => Ok(EscapedSlashes::Decode),
+            "keep" => Ok(EscapedSlashes::Keep),
+            _ => Err(UnknownChoice::new(
+                "escaped slashes",
+                value,
+                EscapedSlashes::NAMES,
+            )),
+        }
+    }
 }
 
 /// What to do with a raw `\` in a path (step 5 of the [module docs](self)).
@@ -162,7 +221,8 @@ pub enum EscapedSlashes {
 /// slash.backslash = Backslash::Slash;
 /// assert_eq!(normalize_path("/a\\b", &slash).unwrap(), "/a/b");
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Backslash {
     /// The request is invalid (the default).
@@ -170,6 +230,54 @@ pub enum Backslash {
     Reject,
     /// `\` is treated as `/`.
     Slash,
+}
+
+impl Backslash {
+    /// The accepted names, in the order of the CLI's help: the default first.
+    ///
+    /// ```
+    /// use portcullis::normalize::Backslash;
+    /// assert_eq!(Backslash::NAMES[0], Backslash::default().as_str());
+    /// ```
+    pub const NAMES: &'static [&'static str] = &["reject", "slash"];
+
+    /// The name of the choice, as the CLI flag and the serde form spell it.
+    ///
+    /// ```
+    /// assert_eq!(portcullis::normalize::Backslash::Slash.as_str(), "slash");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backslash::Reject => "reject",
+            Backslash::Slash => "slash",
+        }
+    }
+}
+
+impl fmt::Display for Backslash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads a choice by its name (what `--backslash` takes).
+///
+/// ```
+/// use portcullis::normalize::Backslash;
+/// assert_eq!("slash".parse::<Backslash>(), Ok(Backslash::Slash));
+/// let err = "nope".parse::<Backslash>().unwrap_err();
+/// assert_eq!(err.to_string(), "`nope` is not a choice for backslash: expected `reject` or `slash`");
+/// ```
+impl FromStr for Backslash {
+    type Err = UnknownChoice;
+
+    fn from_str(value: &str) -> Result<Backslash, UnknownChoice> {
+        match value {
+            "reject" => Ok(Backslash::Reject),
+            "slash" => Ok(Backslash::Slash),
+            _ => Err(UnknownChoice::new("backslash", value, Backslash::NAMES)),
+        }
+    }
 }
 
 /// What to do with a `;` (path parameter) in a path (step 6 of the [module docs](self)).
@@ -185,7 +293,8 @@ pub enum Backslash {
 /// strip.semicolon = Semicolon::Strip;
 /// assert_eq!(normalize_path("/a;jsessionid=1/b", &strip).unwrap(), "/a/b");
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Semicolon {
     /// The request is invalid (the default).
@@ -197,13 +306,67 @@ pub enum Semicolon {
     Strip,
 }
 
+impl Semicolon {
+    /// The accepted names, in the order of the CLI's help: the default first.
+    ///
+    /// ```
+    /// use portcullis::normalize::Semicolon;
+    /// assert_eq!(Semicolon::NAMES[0], Semicolon::default().as_str());
+    /// ```
+    pub const NAMES: &'static [&'static str] = &["reject", "keep", "strip"];
+
+    /// The name of the choice, as the CLI flag and the serde form spell it.
+    ///
+    /// ```
+    /// assert_eq!(portcullis::normalize::Semicolon::Strip.as_str(), "strip");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Semicolon::Reject => "reject",
+            Semicolon::Keep => "keep",
+            Semicolon::Strip => "strip",
+        }
+    }
+}
+
+impl fmt::Display for Semicolon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Reads a choice by its name (what `--semicolon` takes).
+///
+/// ```
+/// use portcullis::normalize::Semicolon;
+/// assert_eq!("strip".parse::<Semicolon>(), Ok(Semicolon::Strip));
+/// let err = "nope".parse::<Semicolon>().unwrap_err();
+/// assert_eq!(err.to_string(), "`nope` is not a choice for semicolon: expected `reject`, `keep` or `strip`");
+/// ```
+impl FromStr for Semicolon {
+    type Err = UnknownChoice;
+
+    fn from_str(value: &str) -> Result<Semicolon, UnknownChoice> {
+        match value {
+            "reject" => Ok(Semicolon::Reject),
+            "keep" => Ok(Semicolon::Keep),
+            "strip" => Ok(Semicolon::Strip),
+            _ => Err(UnknownChoice::new("semicolon", value, Semicolon::NAMES)),
+        }
+    }
+}
+
 /// Bounds on what a request may carry; a request past any of them is invalid.
+///
+/// In serde forms (a server's configuration, say) the fields are spelled in kebab
+/// case (`max-path-len`); a missing one keeps its default, an unknown one is an error.
 ///
 /// ```
 /// let limits = portcullis::normalize::RequestLimits::default();
 /// assert_eq!(limits.max_path_len, 4096);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct RequestLimits {
     /// Longest request target as given (path, query and any fragment), in bytes.
@@ -245,7 +408,26 @@ impl Default for RequestLimits {
 /// options.merge_slashes = false;
 /// assert_eq!(portcullis::normalize::normalize_path("/a//b", &options).unwrap(), "/a//b");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// In serde forms the fields and choices are spelled as the CLI flags spell them
+/// (`escaped-slashes: decode`, `merge-slashes: false`); a missing field keeps its
+/// default, an unknown field or choice is an error:
+///
+/// ```
+/// use portcullis::normalize::{EscapedSlashes, Options};
+/// let options: Options = serde_json::from_str(
+///     r#"{"escaped-slashes": "decode", "merge-slashes": false, "limits": {"max-attrs": 8}}"#,
+/// )?;
+/// assert_eq!(options.escaped_slashes, EscapedSlashes::Decode);
+/// assert!(!options.merge_slashes);
+/// assert_eq!(options.limits.max_attrs, 8);
+/// assert_eq!(options.limits.max_headers, 100);
+/// assert!(serde_json::from_str::<Options>(r#"{"merge_slashes": false}"#).is_err());
+/// assert!(serde_json::from_str::<Options>(r#"{"semicolon": "drop"}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Options {
     /// Encoded `/` and `\`.
@@ -290,6 +472,74 @@ impl Default for Options {
         }
     }
 }
+
+/// A name that is not one of a normalization option's choices (from `FromStr`).
+///
+/// ```
+/// use portcullis::normalize::Semicolon;
+/// let err = "Strip".parse::<Semicolon>().unwrap_err();
+/// assert_eq!(err.value(), "Strip");
+/// assert_eq!(err.accepted(), ["reject", "keep", "strip"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownChoice {
+    option: &'static str,
+    value: String,
+    accepted: &'static [&'static str],
+}
+
+impl UnknownChoice {
+    fn new(option: &'static str, value: &str, accepted: &'static [&'static str]) -> UnknownChoice {
+        UnknownChoice {
+            option,
+            value: value.to_string(),
+            accepted,
+        }
+    }
+
+    /// The name given.
+    ///
+    /// ```
+    /// let err = "x".parse::<portcullis::normalize::Backslash>().unwrap_err();
+    /// assert_eq!(err.value(), "x");
+    /// ```
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The names the option accepts.
+    ///
+    /// ```
+    /// let err = "x".parse::<portcullis::normalize::Backslash>().unwrap_err();
+    /// assert_eq!(err.accepted(), ["reject", "slash"]);
+    /// ```
+    pub fn accepted(&self) -> &'static [&'static str] {
+        self.accepted
+    }
+}
+
+/// `` `VALUE` is not a choice for OPTION: expected `a`, `b` or `c` ``.
+impl fmt::Display for UnknownChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a choice for {}: expected ",
+            self.value, self.option
+        )?;
+        let last = self.accepted.len().saturating_sub(1);
+        for (i, name) in self.accepted.iter().enumerate() {
+            let separator = match i {
+                0 => "",
+                i if i == last => " or ",
+                _ => ", ",
+            };
+            write!(f, "{separator}`{name}`")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UnknownChoice {}
 
 /// Why a request could not be normalized. Its `Display` is the one-line message the
 /// CLI puts in a decision's `error` field.
