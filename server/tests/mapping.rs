@@ -5,12 +5,10 @@
 
 use std::collections::HashMap;
 
-use envoy_types::pb::envoy::config::core::v3::address::Address as AddressKind;
-use envoy_types::pb::envoy::config::core::v3::socket_address::PortSpecifier;
-use envoy_types::pb::envoy::config::core::v3::{Address, HeaderMap, HeaderValue, SocketAddress};
-use envoy_types::pb::envoy::service::auth::v3::attribute_context::{HttpRequest, Peer, Request};
+use envoy_types::pb::envoy::config::core::v3::HeaderValue;
+use envoy_types::pb::envoy::service::auth::v3::CheckRequest;
+use envoy_types::pb::envoy::service::auth::v3::attribute_context::Peer;
 use envoy_types::pb::envoy::service::auth::v3::check_response::HttpResponse;
-use envoy_types::pb::envoy::service::auth::v3::{AttributeContext, CheckRequest};
 use envoy_types::pb::google::protobuf::value::Kind;
 use portcullis::Policy;
 use portcullis_server::check::{CheckError, check_response, request_from_check};
@@ -20,67 +18,9 @@ use portcullis_server::forward_auth::{
 };
 use portcullis_server::{DecisionObject, OwnedRequest};
 
-const FRONTEND: &str = "spiffe://example.org/ns/web/sa/frontend";
+mod common;
 
-fn socket(address: &str, port: u32) -> Option<Address> {
-    Some(Address {
-        address: Some(AddressKind::SocketAddress(SocketAddress {
-            address: address.to_string(),
-            port_specifier: Some(PortSpecifier::PortValue(port)),
-            ..SocketAddress::default()
-        })),
-    })
-}
-
-/// A `CheckRequest` as Envoy sends it with `encode_raw_headers: true` (`header_map`
-/// with `raw_value`), behind an mTLS listener.
-fn envoy_check(method: &str, path: &str, headers: &[(&str, &str)]) -> CheckRequest {
-    let mut all = vec![
-        (":authority", "orders.prod.svc:8443"),
-        (":path", path),
-        (":method", method),
-        (":scheme", "https"),
-    ];
-    all.extend_from_slice(headers);
-    CheckRequest {
-        attributes: Some(AttributeContext {
-            source: Some(Peer {
-                address: socket("10.1.2.3", 51234),
-                principal: FRONTEND.to_string(),
-                ..Peer::default()
-            }),
-            destination: Some(Peer {
-                address: socket("10.9.9.9", 8443),
-                principal: "spiffe://example.org/ns/shop/sa/orders".to_string(),
-                ..Peer::default()
-            }),
-            request: Some(Request {
-                time: None,
-                http: Some(HttpRequest {
-                    id: "123".to_string(),
-                    method: method.to_string(),
-                    path: path.to_string(),
-                    host: "orders.prod.svc:8443".to_string(),
-                    scheme: "https".to_string(),
-                    protocol: "HTTP/2".to_string(),
-                    header_map: Some(HeaderMap {
-                        headers: all
-                            .iter()
-                            .map(|(k, v)| HeaderValue {
-                                key: k.to_string(),
-                                value: String::new(),
-                                raw_value: v.as_bytes().to_vec(),
-                            })
-                            .collect(),
-                    }),
-                    ..HttpRequest::default()
-                }),
-            }),
-            context_extensions: HashMap::from([("tenant".to_string(), "acme".to_string())]),
-            ..AttributeContext::default()
-        }),
-    }
-}
+use common::{FRONTEND, envoy_check, socket};
 
 #[test]
 fn check_request_header_map_form() {
