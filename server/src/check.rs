@@ -28,7 +28,7 @@ use envoy_types::pb::google::protobuf::{BoolValue, ListValue, Struct, Value};
 use envoy_types::pb::google::rpc::Status;
 
 use crate::decision::DecisionObject;
-use crate::owned::OwnedRequest;
+use portcullis::OwnedRequest;
 
 /// The header that names the deciding rule on an allowed request.
 pub const RULE_HEADER: &str = "x-portcullis-rule";

@@ -8,10 +8,9 @@
 
 use std::fmt;
 
+use rustls_pki_types::CertificateDer;
 use x509_cert::Certificate;
 use x509_cert::der::Decode;
-use x509_cert::ext::pkix::SubjectAltName;
-use x509_cert::ext::pkix::name::GeneralName;
 
 /// Why a certificate header could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,8 +39,8 @@ impl fmt::Display for CertError {
 
 impl std::error::Error for CertError {}
 
-/// The URI SAN of the certificate in a PEM client-certificate header, or `None` when
-/// the header is empty or the certificate has no URI SAN.
+/// The SPIFFE ID of the certificate in a PEM client-certificate header (see
+/// [`spiffe_id`]), or `None` when the header is empty or the certificate has none.
 ///
 /// Accepted forms, after percent-decoding: a PEM block (the first one, the client's
 /// own certificate, when a chain follows), or base64 DER without the PEM lines (the
@@ -70,28 +69,19 @@ pub fn identity_from_pem_header(value: &[u8]) -> Result<Option<String>, CertErro
         None => text.split(',').next().unwrap_or(""),
     };
     let der = base64_decode(body).ok_or(CertError::BadEncoding)?;
-    uri_san(&der)
+    spiffe_id(&der)
 }
 
-/// The first URI SAN of a DER certificate (a SPIFFE ID for a SPIFFE workload), or
-/// `None` when it has none.
+/// The SPIFFE ID of a DER certificate, by the rule of
+/// `portcullis_http::peer_identity` (its one `spiffe:` URI SAN; `None` when it has
+/// none or several), or an error when the bytes are not a certificate.
 ///
 /// ```
-/// assert!(portcullis_server::client_cert::uri_san(b"\x30\x00").is_err());
+/// assert!(portcullis_server::client_cert::spiffe_id(b"\x30\x00").is_err());
 /// ```
-pub fn uri_san(der: &[u8]) -> Result<Option<String>, CertError> {
-    let certificate = Certificate::from_der(der).map_err(|_| CertError::BadCertificate)?;
-    let names = certificate
-        .tbs_certificate
-        .get::<SubjectAltName>()
-        .map_err(|_| CertError::BadCertificate)?;
-    let Some((_, SubjectAltName(names))) = names else {
-        return Ok(None);
-    };
-    Ok(names.into_iter().find_map(|name| match name {
-        GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
-        _ => None,
-    }))
+pub fn spiffe_id(der: &[u8]) -> Result<Option<String>, CertError> {
+    Certificate::from_der(der).map_err(|_| CertError::BadCertificate)?;
+    Ok(portcullis_http::peer_identity(&[CertificateDer::from(der)]))
 }
 
 /// The `URI=` of the last element of an `X-Forwarded-Client-Cert` value (the element

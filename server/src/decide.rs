@@ -10,7 +10,7 @@ use portcullis_http::PolicyHandle;
 use crate::decision::DecisionObject;
 use crate::log::{self, DecisionLog};
 use crate::metrics::Metrics;
-use crate::owned::OwnedRequest;
+use portcullis::OwnedRequest;
 
 /// What the listeners share to decide.
 #[derive(Clone, Debug)]

@@ -25,7 +25,7 @@ use ipnet::IpNet;
 
 use crate::client_cert::{self, CertError};
 use crate::decision::DecisionObject;
-use crate::owned::OwnedRequest;
+use portcullis::OwnedRequest;
 
 /// The path the proxies call.
 pub const PATH: &str = "/forward-auth";

@@ -48,10 +48,8 @@ pub mod forward_auth;
 mod listeners;
 mod log;
 mod metrics;
-mod owned;
 mod run;
 
 pub use config::{Limits, LogTarget, ServeConfig};
 pub use decision::DecisionObject;
-pub use owned::OwnedRequest;
 pub use run::{Server, StartError, run};

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::config::LogTarget;
 use crate::decision::DecisionObject;
 use crate::metrics::Metrics;
-use crate::owned::OwnedRequest;
+use portcullis::OwnedRequest;
 
 /// Lines waiting for the writer before checks wait for it.
 const QUEUE: usize = 16_384;

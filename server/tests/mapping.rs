@@ -10,13 +10,14 @@ use envoy_types::pb::envoy::service::auth::v3::CheckRequest;
 use envoy_types::pb::envoy::service::auth::v3::attribute_context::Peer;
 use envoy_types::pb::envoy::service::auth::v3::check_response::HttpResponse;
 use envoy_types::pb::google::protobuf::value::Kind;
+use portcullis::OwnedRequest;
 use portcullis::Policy;
+use portcullis_server::DecisionObject;
 use portcullis_server::check::{CheckError, check_response, request_from_check};
 use portcullis_server::client_cert::{CertError, identity_from_pem_header};
 use portcullis_server::forward_auth::{
     ForwardError, TrustedProxies, answer, refusal, request_from_headers,
 };
-use portcullis_server::{DecisionObject, OwnedRequest};
 
 mod common;
 
