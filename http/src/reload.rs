@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use portcullis::normalize::Options;
-use portcullis::{Code, CompileError, Diagnostic, Policy, Span, syntax};
+use portcullis::{Code, CompileError, CompileLimits, Compiler, Diagnostic, Policy, Span, syntax};
 use sha2::{Digest, Sha256};
 
 use crate::handle::{PolicyHandle, Versioned};
@@ -28,6 +28,7 @@ use crate::watch::WatchGuard;
 pub struct PolicySource {
     files: Vec<PathBuf>,
     options: Options,
+    limits: CompileLimits,
 }
 
 /// A policy compiled from a [`PolicySource`], with the revision of the contents it was
@@ -66,7 +67,25 @@ impl PolicySource {
         PolicySource {
             files: files.into_iter().map(Into::into).collect(),
             options,
+            limits: CompileLimits::default(),
         }
+    }
+
+    /// The same source, compiled within `limits` (the default limits otherwise), at
+    /// the first compile and at every reload.
+    ///
+    /// ```
+    /// use portcullis::CompileLimits;
+    /// use portcullis::normalize::Options;
+    /// let mut limits = CompileLimits::default();
+    /// limits.max_rules = 100;
+    /// let source = portcullis_http::PolicySource::new(["p.pcl"], Options::default()).with_limits(limits);
+    /// assert_eq!(source.limits().max_rules, 100);
+    /// ```
+    #[must_use]
+    pub fn with_limits(mut self, limits: CompileLimits) -> PolicySource {
+        self.limits = limits;
+        self
     }
 
     /// The files, in order.
@@ -77,6 +96,11 @@ impl PolicySource {
     /// The normalization options.
     pub fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// The compile limits.
+    pub fn limits(&self) -> &CompileLimits {
+        &self.limits
     }
 
     /// Reads every file and compiles them as one policy, each named by its path in
@@ -142,9 +166,12 @@ impl PolicySource {
                 sources.push((name, text.to_string()));
             }
         }
-        match Policy::compile_sources(sources) {
+        // The compiler carries the options and limits into the policy: a reload never
+        // falls back to the defaults.
+        let compiler = Compiler::new().options(self.options).limits(self.limits);
+        match compiler.compile_sources(sources) {
             Ok(policy) => Ok(Compiled {
-                policy: policy.with_options(self.options),
+                policy,
                 revision: Revision::from_digest(&digest),
                 fingerprint,
             }),

@@ -407,3 +407,18 @@ fn json_files_are_read_in_the_json_form_beside_text_files() {
     }
     assert_eq!((reloader.successes(), reloader.failures()), (0, 4));
 }
+
+#[test]
+fn the_compile_limits_are_kept_across_reloads() {
+    let dir = TempDir::new("limits");
+    let file = dir.path("policy.pcl");
+    std::fs::write(&file, allow_all("one")).unwrap();
+    let mut limits = portcullis::CompileLimits::default();
+    limits.max_rules = 1;
+    let source = PolicySource::new([&file], Options::default()).with_limits(limits);
+    let reloader = Reloader::new(source).unwrap();
+    std::fs::write(&file, "allow \"a\" {}\nallow \"b\" {}\n").unwrap();
+    let err = reloader.reload_now().unwrap_err();
+    assert!(matches!(err, ReloadError::Compile(_)), "{err}");
+    assert_eq!(deciding_rule(&reloader.handle()).as_deref(), Some("one"));
+}
