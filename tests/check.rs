@@ -34,7 +34,7 @@ fn one(source: &str, line: u32, col: u32, needle: &str) {
 #[test]
 fn each_error_of_section_8() {
     let cases: &[(&str, u32, u32, &str)] = &[
-        ("allow \"r\" {", 1, 12, ""),
+        ("allow \"r\" {", 1, 11, "unclosed `{` of rule \"r\""),
         ("default deny\ndefault allow", 2, 1, "second `default`"),
         (
             "allow \"r\" {}\ndeny \"r\" {}",
@@ -386,5 +386,41 @@ fn duplicates_point_at_the_first_definition() {
         err.to_string(),
         "b.pcl:2:7: error: duplicate rule name `r`\n  |\n2 | allow \"r\" {}\n  |       ^^^\n\
          a.pcl:1:7: note: first defined here\n  |\n1 | allow \"r\" {}\n  |       ^^^\n"
+    );
+}
+
+#[test]
+fn every_bad_word_is_reported() {
+    // Both the lower-case name and the mixed-case method, not only the second.
+    assert_eq!(
+        errors("allow \"r\" { method get, Post }"),
+        [
+            (
+                1,
+                20,
+                "undefined name `get`; methods are upper case: did you mean `GET`?".to_string()
+            ),
+            (
+                1,
+                25,
+                "method `Post` is not upper case; did you mean `POST`?".to_string()
+            ),
+        ]
+    );
+    one(
+        "let Office = [10.0.0.0/8]\nallow \"r\" { source 10.0.0.0/8 }",
+        1,
+        5,
+        "invalid name `Office`: a name is lower-case letters, digits and `_`",
+    );
+    one(
+        "allow \"r\" { identity in a-b }",
+        1,
+        25,
+        "invalid name `a-b`",
+    );
+    assert_eq!(
+        codes("let Office = 1\nallow \"r\" { identity in a-b }"),
+        [(1, 5, "invalid-name"), (2, 25, "invalid-name")]
     );
 }

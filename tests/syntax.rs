@@ -407,12 +407,6 @@ fn every_error_kind_with_its_position() {
             "expected a condition or `}`, found a string (missing `,` between values?)",
         ),
         (
-            "allow \"r\" { method Get }",
-            1,
-            20,
-            "expected a value, `in`, `~` or `present` after `method`, found `Get`, which is neither a name (lower case) nor a bare method (upper case)",
-        ),
-        (
             "allow \"r\" { header \"x\" \"v\" }",
             1,
             24,
@@ -474,15 +468,15 @@ fn every_error_kind_with_its_position() {
         ),
         (
             "allow \"r\" {\n  path \"/\"\n",
-            3,
             1,
-            "expected `}` to close rule \"r\", found end of input",
+            11,
+            "unclosed `{` of rule \"r\"",
         ),
         (
             "allow \"r\" {\n  path \"/\"\nallow \"s\" {}",
-            3,
             1,
-            "expected `}` to close rule \"r\", found `allow`",
+            11,
+            "unclosed `{` of rule \"r\"",
         ),
         ("let = 1", 1, 5, "expected a name after `let`, found `=`"),
         (
@@ -605,9 +599,9 @@ fn every_error_kind_with_its_position() {
         ),
         (
             "test \"t\" {\n  allow GET \"/\"\n",
-            3,
             1,
-            "expected `}` to close test \"t\", found end of input",
+            10,
+            "unclosed `{` of test \"t\"",
         ),
         (
             "test { }",
@@ -675,7 +669,7 @@ audit "d" {
             (12, 7),  // rule name not a string
             (15, 3),  // path expected, found `deny`
             (16, 17), // bogus
-            (20, 1),  // unclosed rule at the end
+            (18, 11), // unclosed rule at the end
         ],
         "{:#?}",
         errors(text)
@@ -705,11 +699,7 @@ fn recovery_does_not_cascade() {
     // A test block missing its `}` ends at the next rule.
     assert_eq!(
         errors("test \"t\" {\n  allow GET \"/\"\nallow \"r\" {}\n"),
-        [(
-            3,
-            1,
-            "expected `}` to close test \"t\", found `allow`".to_string()
-        )]
+        [(1, 10, "unclosed `{` of test \"t\"".to_string())]
     );
     // A broken header skips the whole block, expectations included.
     assert_eq!(
@@ -919,4 +909,95 @@ proptest! {
             prop_assert_eq!(syntax::print(&again), printed);
         }
     }
+}
+
+#[test]
+fn unknown_items_after_a_block_are_reported() {
+    // Tried as a new user would: both misspelled items are reported, not only the
+    // first, with a hint where the word is close to a keyword.
+    assert_eq!(
+        errors("permit \"a\" {\n  method GET\n}\nalow \"b\" {\n  path \"/\"\n}\n"),
+        [
+            (
+                1,
+                1,
+                "expected `default`, `let`, `allow`, `deny`, `audit` or `test`, found `permit`"
+                    .to_string()
+            ),
+            (
+                4,
+                1,
+                "unknown keyword `alow`; did you mean `allow`?".to_string()
+            ),
+        ]
+    );
+    // After a broken header too.
+    assert_eq!(
+        errors("allow r {}\nalow \"b\" {}\ndeny \"c\" {}").len(),
+        2,
+        "{:?}",
+        errors("allow r {}\nalow \"b\" {}\ndeny \"c\" {}")
+    );
+}
+
+#[test]
+fn an_unclosed_block_is_blamed_on_its_brace() {
+    let text = "allow \"a\" {\n  method GET\n\nallow \"b\" {}\n";
+    let err = syntax::parse(text).unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1, "{err}");
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.line(), d.column()), (1, 11));
+    assert_eq!(d.message(), "unclosed `{` of rule \"a\"");
+    let related = d.related();
+    assert_eq!(related.len(), 1);
+    assert_eq!(
+        (related[0].location().line(), related[0].location().column()),
+        (4, 1)
+    );
+    assert_eq!(related[0].label(), "expected `}` before the next item");
+    assert_eq!(
+        err.to_string(),
+        "policy:1:11: error: unclosed `{` of rule \"a\"\n  |\n1 | allow \"a\" {\n  |           ^\n\
+         policy:4:1: note: expected `}` before the next item\n  |\n4 | allow \"b\" {}\n  | ^^^^^\n"
+    );
+    // At the end of the input.
+    let err = syntax::parse("test \"t\" {\n  allow GET \"/\"\n").unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.line(), d.column()), (1, 10));
+    assert_eq!(
+        d.related()[0].label(),
+        "expected `}` before the end of input"
+    );
+    // An error inside the body does not hide the missing `}`, nor does a
+    // misspelled keyword on the next item's line.
+    assert_eq!(
+        errors("allow \"a\" {\n  pth \"/\"\nalow \"b\" {}\n"),
+        [
+            (1, 11, "unclosed `{` of rule \"a\"".to_string()),
+            (
+                2,
+                3,
+                "unknown keyword `pth`; did you mean `path`?".to_string()
+            ),
+            (
+                3,
+                1,
+                "unknown keyword `alow`; did you mean `allow`?".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn words_in_value_positions_are_left_to_the_checker() {
+    // The parser reads any word where a value may stand: a word starting with an
+    // upper-case letter as a bare method, any other as a name. Whether it is a valid
+    // one is the checker's to say, so that both are reported.
+    let file = parse_ok("let Bad = 1\nallow \"r\" { method get, Post }");
+    assert_eq!(file.lets[0].name.name, "Bad");
+    assert_eq!(values(&file, 0, 0), [name("get"), method("Post")]);
+    let file = parse_ok("allow \"r\" { identity in a-b }");
+    assert!(
+        matches!(&file.rules[0].conditions[0].test, Test::In(InTarget::Name(n)) if n.name == "a-b")
+    );
 }

@@ -3,6 +3,7 @@
 use crate::bytes::is_tchar;
 use crate::diagnostic::Code;
 use crate::span::Span;
+use crate::syntax::keyword::Keyword;
 use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
 
 use super::lets::{Lets, Spliced};
@@ -53,16 +54,7 @@ fn takes(subject: &Subject) -> &'static str {
 }
 
 fn subject_name(subject: &Subject) -> &'static str {
-    match subject {
-        Subject::Identity => "identity",
-        Subject::Method => "method",
-        Subject::Path => "path",
-        Subject::Host => "host",
-        Subject::Port => "port",
-        Subject::Source => "source",
-        Subject::Header(_) => "header",
-        Subject::Attr(_) => "attr",
-    }
+    Keyword::of_subject(subject).as_str()
 }
 
 /// The plural of [`kind_name`].
@@ -115,6 +107,7 @@ pub(crate) fn check_condition<'a>(
     let subject = &condition.subject;
     let at = condition.span;
     let name = subject_name(subject);
+    let keyed = matches!(subject, Subject::Header(_) | Subject::Attr(_));
     let test = match (&condition.test, subject) {
         (Test::Present, Subject::Method | Subject::Path) => {
             report.error(
@@ -190,6 +183,17 @@ pub(crate) fn check_condition<'a>(
                 source,
                 value.span,
                 format!("`==` is only for `header` and `attr`; write `{name} \"...\"`"),
+            );
+            return None;
+        }
+        (Test::Values(values), _) if values.is_empty() && !keyed => {
+            // The text form cannot say this (the JSON form can): a condition with
+            // no value would never match, so it is refused rather than kept.
+            report.error(
+                Code::InvalidTest,
+                source,
+                at,
+                format!("`{name}` needs at least one value"),
             );
             return None;
         }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::Code;
 use crate::span::Span;
 use crate::suggest::did_you_mean;
+use crate::syntax::keyword::not_a_name;
 use crate::syntax::{Let, LetValue, Value, ValueKind};
 
 use super::Reporter;
@@ -43,6 +44,9 @@ impl<'a> Lets<'a> {
         for (source, lets) in sources {
             for binding in lets {
                 let name = binding.name.name.as_str();
+                if let Some(message) = not_a_name(name) {
+                    report.error(Code::InvalidName, source, binding.name.span, message);
+                }
                 if let Some(&(first_source, first)) = by_name.get(name) {
                     let first: &Let = first;
                     report.error_with(
@@ -155,6 +159,10 @@ impl<'a> Lets<'a> {
         out: &mut Vec<Spliced<'a>>,
         report: &mut Reporter<'_>,
     ) -> bool {
+        if let Some(message) = not_a_name(name) {
+            report.error(Code::InvalidName, source, span, message);
+            return false;
+        }
         let Some(&(def_source, binding)) = self.by_name.get(name) else {
             let upper = name.to_ascii_uppercase();
             let hint = match did_you_mean(name, self.names()) {

@@ -29,116 +29,17 @@ use nom::sequence::{pair, separated_pair};
 use nom::{IResult, Parser};
 
 use crate::span::Span;
+use crate::syntax::keyword::Keyword;
 use crate::syntax::string;
-
-/// The reserved words of the language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Keyword {
-    Default,
-    Allow,
-    Deny,
-    Audit,
-    Let,
-    Test,
-    By,
-    Identity,
-    Method,
-    Path,
-    Host,
-    Port,
-    Source,
-    Header,
-    Attr,
-    Not,
-    In,
-    Present,
-}
-
-impl Keyword {
-    /// Every keyword.
-    #[cfg(test)]
-    pub(super) const ALL: [Keyword; 18] = [
-        Keyword::Default,
-        Keyword::Allow,
-        Keyword::Deny,
-        Keyword::Audit,
-        Keyword::Let,
-        Keyword::Test,
-        Keyword::By,
-        Keyword::Identity,
-        Keyword::Method,
-        Keyword::Path,
-        Keyword::Host,
-        Keyword::Port,
-        Keyword::Source,
-        Keyword::Header,
-        Keyword::Attr,
-        Keyword::Not,
-        Keyword::In,
-        Keyword::Present,
-    ];
-
-    /// The keyword as written.
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            Keyword::Default => "default",
-            Keyword::Allow => "allow",
-            Keyword::Deny => "deny",
-            Keyword::Audit => "audit",
-            Keyword::Let => "let",
-            Keyword::Test => "test",
-            Keyword::By => "by",
-            Keyword::Identity => "identity",
-            Keyword::Method => "method",
-            Keyword::Path => "path",
-            Keyword::Host => "host",
-            Keyword::Port => "port",
-            Keyword::Source => "source",
-            Keyword::Header => "header",
-            Keyword::Attr => "attr",
-            Keyword::Not => "not",
-            Keyword::In => "in",
-            Keyword::Present => "present",
-        }
-    }
-
-    /// The keyword spelled `word`, if any.
-    pub(super) fn from_word(word: &str) -> Option<Keyword> {
-        Some(match word {
-            "default" => Keyword::Default,
-            "allow" => Keyword::Allow,
-            "deny" => Keyword::Deny,
-            "audit" => Keyword::Audit,
-            "let" => Keyword::Let,
-            "test" => Keyword::Test,
-            "by" => Keyword::By,
-            "identity" => Keyword::Identity,
-            "method" => Keyword::Method,
-            "path" => Keyword::Path,
-            "host" => Keyword::Host,
-            "port" => Keyword::Port,
-            "source" => Keyword::Source,
-            "header" => Keyword::Header,
-            "attr" => Keyword::Attr,
-            "not" => Keyword::Not,
-            "in" => Keyword::In,
-            "present" => Keyword::Present,
-            _ => return None,
-        })
-    }
-}
 
 /// What a token is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Kind<'a> {
     /// A keyword.
     Kw(Keyword),
-    /// A name: `[a-z_][a-z0-9_]*`, not a keyword.
-    Name,
-    /// A bare method: `[A-Z][A-Z0-9_-]*`.
-    Method,
-    /// A word that is neither a name, a method nor a keyword (`Get`, `a-b`).
-    BadWord,
+    /// Any other word, `[A-Za-z_][A-Za-z0-9_-]*`: a name, a bare method, or neither
+    /// (the parser and the checker say which it must be, where it is).
+    Word,
     /// An address token, as written.
     Address,
     /// A decimal integer.
@@ -189,31 +90,6 @@ pub(super) struct Lexed<'a> {
     pub(super) tokens: Vec<Token<'a>>,
     /// Lexical errors, in source order.
     pub(super) errors: Vec<(Span, String)>,
-}
-
-/// Whether `s` is a name: `[a-z_][a-z0-9_]*` and not a keyword.
-pub(super) fn is_name(s: &str) -> bool {
-    name_shaped(s.as_bytes()) && Keyword::from_word(s).is_none()
-}
-
-/// Whether `s` is `[a-z_][a-z0-9_]*`.
-fn name_shaped(s: &[u8]) -> bool {
-    s.split_first().is_some_and(|(&first, rest)| {
-        (first.is_ascii_lowercase() || first == b'_')
-            && rest
-                .iter()
-                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    })
-}
-
-/// Whether `s` is a bare method token: `[A-Z][A-Z0-9_-]*`.
-pub(super) fn is_method(s: &str) -> bool {
-    s.as_bytes().split_first().is_some_and(|(&first, rest)| {
-        first.is_ascii_uppercase()
-            && rest
-                .iter()
-                .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-    })
 }
 
 /// Whether `s`, written bare, reads back as one address token with the same text.
@@ -493,17 +369,9 @@ fn token<'a>(
     }
 }
 
-/// What the word `w` (`[A-Za-z_][A-Za-z0-9_-]*`) is.
+/// What the word `w` (`[A-Za-z_][A-Za-z0-9_-]*`) is: a keyword or another word.
 fn word_kind(w: &str) -> Kind<'static> {
-    if let Some(k) = Keyword::from_word(w) {
-        Kind::Kw(k)
-    } else if name_shaped(w.as_bytes()) {
-        Kind::Name
-    } else if is_method(w) {
-        Kind::Method
-    } else {
-        Kind::BadWord
-    }
+    Keyword::from_word(w).map_or(Kind::Word, Kind::Kw)
 }
 
 /// Reads a token that starts with neither a quote, punctuation nor a letter: an
@@ -593,14 +461,14 @@ mod tests {
         let cases: &[(&str, Kind)] = &[
             ("default", Kind::Kw(Keyword::Default)),
             ("present", Kind::Kw(Keyword::Present)),
-            ("frontends", Kind::Name),
-            ("_x9", Kind::Name),
-            ("fd00", Kind::Name),
-            ("GET", Kind::Method),
-            ("M-SEARCH", Kind::Method),
-            ("BEEF", Kind::Method),
-            ("Get", Kind::BadWord),
-            ("a-b", Kind::BadWord),
+            ("frontends", Kind::Word),
+            ("_x9", Kind::Word),
+            ("fd00", Kind::Word),
+            ("GET", Kind::Word),
+            ("M-SEARCH", Kind::Word),
+            ("BEEF", Kind::Word),
+            ("Get", Kind::Word),
+            ("a-b", Kind::Word),
             ("10", Kind::Int(10)),
             ("8000..8100", Kind::Range(8000, 8100)),
             ("10.0.0.0/8", Kind::Address),
@@ -634,14 +502,13 @@ mod tests {
 
     #[test]
     fn reads_every_keyword() {
-        for keyword in Keyword::ALL {
-            assert_eq!(Keyword::from_word(keyword.as_str()), Some(keyword));
+        for &keyword in Keyword::ALL {
             assert_eq!(
                 kinds(keyword.as_str()).first().map(|k| &k.0),
                 Some(&Kind::Kw(keyword))
             );
         }
-        assert_eq!(Keyword::from_word("Allow"), None);
+        assert_eq!(kinds("Allow").first().map(|k| &k.0), Some(&Kind::Word));
     }
 
     #[test]
@@ -651,16 +518,16 @@ mod tests {
             vec![
                 (Kind::Address, "10.0.0.0"),
                 (Kind::Invalid, "/"),
-                (Kind::Name, "x"),
+                (Kind::Word, "x"),
                 (Kind::Eof, "")
             ]
         );
         assert_eq!(
             kinds("GET,HEAD#c\n==present"),
             vec![
-                (Kind::Method, "GET"),
+                (Kind::Word, "GET"),
                 (Kind::Comma, ","),
-                (Kind::Method, "HEAD"),
+                (Kind::Word, "HEAD"),
                 (Kind::EqEq, "=="),
                 (Kind::Kw(Keyword::Present), "present"),
                 (Kind::Eof, "")

@@ -6,6 +6,7 @@
 //! [`print()`] turns a tree back into source text that parses to the same tree.
 
 pub mod ast;
+pub(crate) mod keyword;
 mod lex;
 mod parse;
 mod print;

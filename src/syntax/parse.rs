@@ -20,7 +20,8 @@ use crate::syntax::ast::{
     Integer, Let, LetValue, List, Rule, RuleKind, StringLit, Subject, Test, TestBlock, Value,
     ValueKind,
 };
-use crate::syntax::lex::{self, Keyword, Kind, Token};
+use crate::syntax::keyword::{Keyword, is_method, name_shaped};
+use crate::syntax::lex::{self, Kind, Token};
 
 /// At most this many diagnostics are rendered per source; one more says how many were
 /// left out. This bounds the work done on hostile input.
@@ -86,6 +87,7 @@ pub(crate) fn parse_source(name: &str, text: &str) -> (File, Vec<Diagnostic>) {
                 related: None,
             })
             .collect(),
+        swallowed: 0,
         file: File::default(),
     };
     parser.items();
@@ -141,14 +143,33 @@ struct Parser<'a> {
     /// the end of input and is never consumed).
     eof: Token<'a>,
     errors: Vec<SyntaxError>,
+    /// How many unterminated strings were consumed so far (each may have swallowed
+    /// a `}`, so a block it is in is not reported as unclosed).
+    swallowed: usize,
     file: File,
 }
 
 fn is_value_start(kind: &Kind<'_>) -> bool {
     matches!(
         kind,
-        Kind::Str(_) | Kind::Method | Kind::Address | Kind::Int(_) | Kind::Range(..) | Kind::Name
+        Kind::Str(_) | Kind::Word | Kind::Address | Kind::Int(_) | Kind::Range(..)
     )
+}
+
+/// The value a word in a value position stands for: a bare method when it starts
+/// with an upper-case letter, else a name. Whether it is a valid one is the
+/// checker's to say (`Post` is no method, `a-b` no name), so that the text and the
+/// JSON form get the same errors.
+fn word_value(word: &str) -> ValueKind {
+    if word.starts_with(|c: char| c.is_ascii_uppercase()) {
+        ValueKind::Method {
+            method: word.to_string(),
+        }
+    } else {
+        ValueKind::Name {
+            name: word.to_string(),
+        }
+    }
 }
 
 /// How a token is quoted in "found …".
@@ -156,10 +177,6 @@ fn describe(token: &Token<'_>) -> String {
     match &token.kind {
         Kind::Eof => "end of input".to_string(),
         Kind::Str(_) => "a string".to_string(),
-        Kind::BadWord => format!(
-            "`{}`, which is neither a name (lower case) nor a bare method (upper case)",
-            lex::shown(token.text)
-        ),
         _ => format!("`{}`", lex::shown(token.text)),
     }
 }
@@ -192,6 +209,9 @@ impl<'a> Parser<'a> {
             .unwrap_or_else(|| self.eof.clone());
         self.pos += 1;
         self.prev_end = token.span.end;
+        if token.kind == Kind::Invalid && token.text.starts_with('"') {
+            self.swallowed += 1;
+        }
         token
     }
 
@@ -231,7 +251,7 @@ impl<'a> Parser<'a> {
     /// as a misspelled keyword.
     fn expected_keyword(&mut self, what: &str, keywords: &[Keyword]) -> Reported {
         let token = self.peek();
-        if matches!(token.kind, Kind::Name | Kind::BadWord) && token.text.len() <= 32 {
+        if token.kind == Kind::Word && token.text.len() <= 32 {
             let lower = token.text.to_ascii_lowercase();
             let suggestion = Keyword::from_word(&lower)
                 .filter(|k| keywords.contains(k))
@@ -250,19 +270,34 @@ impl<'a> Parser<'a> {
         self.expected(what)
     }
 
-    /// Whether the token `ahead` places on certainly starts an item, even inside a
-    /// block: `default`, `let`, `audit` or `test` first on a line, or a rule header
-    /// `allow|deny "name" {`.
+    /// Whether the next tokens are a block header `WORD "name" {`.
+    fn at_block_header(&self) -> bool {
+        matches!(self.peek_kind(1), Kind::Str(_)) && matches!(self.peek_kind(2), Kind::LBrace)
+    }
+
+    /// Whether the current token starts an item: an item keyword first on its line,
+    /// or a line starting like one with a misspelled keyword (`alow "r" {`).
+    fn at_item_start(&self) -> bool {
+        let token = self.peek();
+        token.line_start
+            && match token.kind {
+                Kind::Kw(k) => ITEM_KEYWORDS.contains(&k),
+                Kind::Word => self.at_block_header(),
+                _ => false,
+            }
+    }
+
+    /// Whether the current token certainly starts an item, even inside a block:
+    /// `default`, `let`, `audit` or `test` first on a line, a rule header
+    /// `allow|deny "name" {`, or a line starting like one with a misspelled keyword.
     fn at_strong_item_start(&self) -> bool {
         let token = self.peek();
         match token.kind {
             Kind::Kw(Keyword::Default | Keyword::Let | Keyword::Audit | Keyword::Test) => {
                 token.line_start
             }
-            Kind::Kw(Keyword::Allow | Keyword::Deny) => {
-                matches!(self.peek_kind(1), Kind::Str(_))
-                    && matches!(self.peek_kind(2), Kind::LBrace)
-            }
+            Kind::Kw(Keyword::Allow | Keyword::Deny) => self.at_block_header(),
+            Kind::Word => token.line_start && self.at_block_header(),
             _ => false,
         }
     }
@@ -292,10 +327,14 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips to the next item start: an item keyword first on its line. A `{ … }`
-    /// block met on the way is skipped to its `}`, unless an item clearly starts in it.
+    /// Skips to the next item start: an item keyword first on its line, a line
+    /// starting like an item with a misspelled keyword, or the first line after a
+    /// `{ … }` block (the block closes the broken item, so whatever starts the next
+    /// line is reported, not skipped). A block met on the way is skipped to its `}`,
+    /// unless an item clearly starts in it.
     fn recover_item(&mut self) {
         let mut in_block = false;
+        let mut after_block = false;
         loop {
             let token = self.peek();
             match &token.kind {
@@ -306,9 +345,11 @@ impl<'a> Parser<'a> {
                     }
                     if token.kind == Kind::RBrace {
                         in_block = false;
+                        after_block = true;
                     }
                 }
-                Kind::Kw(k) if token.line_start && ITEM_KEYWORDS.contains(k) => return,
+                _ if token.line_start && after_block => return,
+                _ if self.at_item_start() => return,
                 Kind::LBrace => in_block = true,
                 _ => {}
             }
@@ -346,7 +387,7 @@ impl<'a> Parser<'a> {
     /// kept even when its value has an error, so its uses are not reported too.
     fn let_decl(&mut self) -> Parsed<()> {
         let keyword = self.bump();
-        if self.peek().kind != Kind::Name {
+        if self.peek().kind != Kind::Word {
             return Err(self.expected("a name after `let`"));
         }
         let token = self.bump();
@@ -405,8 +446,8 @@ impl<'a> Parser<'a> {
                 None => Err(Reported),
             };
         }
-        self.bump();
-        let conditions = self.rule_body(name.as_ref());
+        let open = self.bump();
+        let conditions = self.rule_body(name.as_ref(), open.span);
         if let Some(name) = name {
             self.file.rules.push(Rule {
                 kind,
@@ -434,21 +475,38 @@ impl<'a> Parser<'a> {
         None
     }
 
-    /// Reports a missing `}` to close the `noun` (a rule or test block) named `name`.
-    fn expected_close(&mut self, noun: &str, name: Option<&StringLit>) {
+    /// Reports that the `{` at `open`, of the `noun` (a rule or test block) named
+    /// `name`, is never closed: its body ended at the current token, an item start or
+    /// the end of input, which the diagnostic points at too. Nothing is reported when
+    /// the body swallowed a `}` into an unterminated string, already reported.
+    fn unclosed(&mut self, noun: &str, name: Option<&StringLit>, open: Span, swallowed: usize) {
+        if self.swallowed != swallowed {
+            return;
+        }
         let what = match name {
             Some(name) => format!("{noun} {}", super::string::quote(&name.value)),
             None => format!("the {noun}"),
         };
-        self.expected(&format!("`}}` to close {what}"));
+        let here = self.peek();
+        let label = if here.kind == Kind::Eof {
+            "expected `}` before the end of input"
+        } else {
+            "expected `}` before the next item"
+        };
+        let related = Some((here.span, label.to_string()));
+        self.errors.push(SyntaxError {
+            span: open,
+            message: format!("unclosed `{{` of {what}"),
+            related,
+        });
     }
 
     /// Conditions up to the closing `}` (consumed). Stops without consuming at an
-    /// item keyword that starts a line, reporting the missing `}`.
-    fn rule_body(&mut self, name: Option<&StringLit>) -> Vec<Condition> {
+    /// item start or the end of input, reporting the `{` at `open` as unclosed.
+    fn rule_body(&mut self, name: Option<&StringLit>, open: Span) -> Vec<Condition> {
         let mut conditions = Vec::new();
-        let mut recovering = false;
         let mut after_values = false;
+        let swallowed = self.swallowed;
         loop {
             let token = self.peek();
             match &token.kind {
@@ -457,30 +515,28 @@ impl<'a> Parser<'a> {
                     return conditions;
                 }
                 Kind::Eof => {
-                    if !recovering {
-                        self.expected_close("rule", name);
-                    }
+                    self.unclosed("rule", name, open, swallowed);
                     return conditions;
                 }
                 Kind::Kw(k) if CONDITION_KEYWORDS.contains(k) => match self.condition() {
                     Ok((condition, values)) => {
                         conditions.push(condition);
                         after_values = values;
-                        recovering = false;
                     }
                     Err(Reported) => {
                         self.recover_condition();
-                        recovering = true;
+                        after_values = false;
                     }
                 },
-                Kind::Kw(k) if token.line_start && ITEM_KEYWORDS.contains(k) => {
-                    if !recovering {
-                        self.expected_close("rule", name);
-                    }
+                _ if self.at_item_start() => {
+                    self.unclosed("rule", name, open, swallowed);
                     return conditions;
                 }
                 kind => {
-                    if after_values && is_value_start(kind) && *kind != Kind::Name {
+                    // A value after values is probably a missing `,`; a lower-case
+                    // word is more likely a misspelled condition keyword.
+                    let lower = *kind == Kind::Word && name_shaped(token.text);
+                    if after_values && is_value_start(kind) && !lower {
                         let message = format!(
                             "expected a condition or `}}`, found {} (missing `,` between values?)",
                             describe(token)
@@ -492,7 +548,6 @@ impl<'a> Parser<'a> {
                     }
                     self.bump();
                     self.recover_condition();
-                    recovering = true;
                     after_values = false;
                 }
             }
@@ -506,11 +561,8 @@ impl<'a> Parser<'a> {
             let token = self.peek();
             let stop = match &token.kind {
                 Kind::Eof | Kind::RBrace => true,
-                Kind::Kw(k) => {
-                    CONDITION_KEYWORDS.contains(k)
-                        || (token.line_start && ITEM_KEYWORDS.contains(k))
-                }
-                _ => false,
+                Kind::Kw(k) if CONDITION_KEYWORDS.contains(k) => true,
+                _ => self.at_item_start(),
             };
             if stop {
                 return;
@@ -642,15 +694,10 @@ impl<'a> Parser<'a> {
             Kind::Range(start, end) => ValueKind::Range {
                 range: (start, end),
             },
-            Kind::Method => ValueKind::Method {
-                method: token.text.to_string(),
-            },
             Kind::Address => ValueKind::Address {
                 address: token.text.to_string(),
             },
-            _ => ValueKind::Name {
-                name: token.text.to_string(),
-            },
+            _ => word_value(token.text),
         };
         Ok(Value {
             kind,
@@ -661,7 +708,7 @@ impl<'a> Parser<'a> {
     /// What follows `in`: a name or a list.
     fn in_target(&mut self) -> Parsed<InTarget> {
         match self.peek().kind {
-            Kind::Name => {
+            Kind::Word => {
                 let token = self.bump();
                 Ok(InTarget::Name(Ident {
                     name: token.text.to_string(),
@@ -725,8 +772,8 @@ impl<'a> Parser<'a> {
                 None => Err(Reported),
             };
         }
-        self.bump();
-        let expectations = self.test_body(name.as_ref());
+        let open = self.bump();
+        let expectations = self.test_body(name.as_ref(), open.span);
         if let Some(name) = name {
             self.file.tests.push(TestBlock {
                 name,
@@ -738,15 +785,13 @@ impl<'a> Parser<'a> {
     }
 
     /// Expectations up to the closing `}` (consumed). Stops without consuming where
-    /// an item clearly starts, reporting the missing `}`.
-    fn test_body(&mut self, name: Option<&StringLit>) -> Vec<Expectation> {
+    /// an item clearly starts, reporting the `{` at `open` as unclosed.
+    fn test_body(&mut self, name: Option<&StringLit>, open: Span) -> Vec<Expectation> {
         let mut expectations = Vec::new();
-        let mut recovering = false;
+        let swallowed = self.swallowed;
         loop {
             if self.at_strong_item_start() || self.peek().kind == Kind::Eof {
-                if !recovering {
-                    self.expected_close("test", name);
-                }
+                self.unclosed("test", name, open, swallowed);
                 return expectations;
             }
             match self.peek().kind {
@@ -755,14 +800,8 @@ impl<'a> Parser<'a> {
                     return expectations;
                 }
                 Kind::Kw(Keyword::Allow | Keyword::Deny) => match self.expectation() {
-                    Ok(expectation) => {
-                        expectations.push(expectation);
-                        recovering = false;
-                    }
-                    Err(Reported) => {
-                        self.recover_expectation();
-                        recovering = true;
-                    }
+                    Ok(expectation) => expectations.push(expectation),
+                    Err(Reported) => self.recover_expectation(),
                 },
                 _ => {
                     self.expected_keyword(
@@ -771,7 +810,6 @@ impl<'a> Parser<'a> {
                     );
                     self.bump();
                     self.recover_expectation();
-                    recovering = true;
                 }
             }
         }
@@ -798,7 +836,9 @@ impl<'a> Parser<'a> {
             Effect::Allow
         };
         let method = match self.peek().kind {
-            Kind::Method => {
+            // A bare method in an expectation is not checked as a method (a test
+            // request may carry any method), so only what reads as one is taken.
+            Kind::Word if is_method(self.peek().text) => {
                 let token = self.bump();
                 StringLit {
                     value: token.text.to_string(),

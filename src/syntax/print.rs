@@ -14,10 +14,11 @@
 //!   it is and rejected by the parser.
 
 use crate::syntax::ast::{
-    By, Condition, Effect, Expectation, Field, File, InTarget, LetValue, List, Rule, RuleKind,
-    Subject, Test, TestBlock, Value, ValueKind,
+    By, Condition, Effect, Expectation, Field, File, InTarget, LetValue, List, Rule, Subject, Test,
+    TestBlock, Value, ValueKind,
 };
-use crate::syntax::lex::{is_address, is_method, is_name};
+use crate::syntax::keyword::{Keyword, is_method, is_name};
+use crate::syntax::lex::is_address;
 use crate::syntax::string::quote;
 
 /// Lists longer than this when written on one line are written one value per line.
@@ -37,14 +38,16 @@ const MAX_INLINE_LIST: usize = 72;
 pub fn print(file: &File) -> String {
     let mut out = String::new();
     for default in file.default.iter().chain(&file.extra_defaults) {
-        out.push_str("default ");
+        out.push_str(Keyword::Default.as_str());
+        out.push(' ');
         out.push_str(effect(default.effect));
         out.push('\n');
     }
     if !file.lets.is_empty() {
         separate(&mut out);
         for binding in &file.lets {
-            out.push_str("let ");
+            out.push_str(Keyword::Let.as_str());
+            out.push(' ');
             out.push_str(&name(&binding.name.name));
             out.push_str(" = ");
             match &binding.value {
@@ -73,10 +76,7 @@ fn separate(out: &mut String) {
 }
 
 fn effect(effect: Effect) -> &'static str {
-    match effect {
-        Effect::Allow => "allow",
-        Effect::Deny => "deny",
-    }
+    Keyword::of_effect(effect).as_str()
 }
 
 /// A name as written bare, or `!"…"` (an error) when it would not read back as itself.
@@ -89,11 +89,8 @@ fn name(text: &str) -> String {
 }
 
 fn print_rule(out: &mut String, rule: &Rule) {
-    out.push_str(match rule.kind {
-        RuleKind::Allow => "allow ",
-        RuleKind::Deny => "deny ",
-        RuleKind::Audit => "audit ",
-    });
+    out.push_str(Keyword::of_rule(rule.kind).as_str());
+    out.push(' ');
     out.push_str(&quote(&rule.name.value));
     if rule.conditions.is_empty() {
         out.push_str(" {}\n");
@@ -111,23 +108,13 @@ fn print_rule(out: &mut String, rule: &Rule) {
 fn print_condition(condition: &Condition) -> String {
     let mut out = String::new();
     if condition.not {
-        out.push_str("not ");
+        out.push_str(Keyword::Not.as_str());
+        out.push(' ');
     }
-    match &condition.subject {
-        Subject::Identity => out.push_str("identity"),
-        Subject::Method => out.push_str("method"),
-        Subject::Path => out.push_str("path"),
-        Subject::Host => out.push_str("host"),
-        Subject::Port => out.push_str("port"),
-        Subject::Source => out.push_str("source"),
-        Subject::Header(name) => {
-            out.push_str("header ");
-            out.push_str(&quote(&name.value));
-        }
-        Subject::Attr(name) => {
-            out.push_str("attr ");
-            out.push_str(&quote(&name.value));
-        }
+    out.push_str(Keyword::of_subject(&condition.subject).as_str());
+    if let Subject::Header(name) | Subject::Attr(name) = &condition.subject {
+        out.push(' ');
+        out.push_str(&quote(&name.value));
     }
     match &condition.test {
         Test::Values(values) => {
@@ -138,18 +125,25 @@ fn print_condition(condition: &Condition) -> String {
             }
         }
         Test::In(InTarget::Name(ident)) => {
-            out.push_str(" in ");
+            out.push(' ');
+            out.push_str(Keyword::In.as_str());
+            out.push(' ');
             out.push_str(&name(&ident.name));
         }
         Test::In(InTarget::List(list)) => {
-            out.push_str(" in ");
+            out.push(' ');
+            out.push_str(Keyword::In.as_str());
+            out.push(' ');
             out.push_str(&print_list(list, "  "));
         }
         Test::Regex(regex) => {
             out.push_str(" ~ ");
             out.push_str(&quote(&regex.value));
         }
-        Test::Present => out.push_str(" present"),
+        Test::Present => {
+            out.push(' ');
+            out.push_str(Keyword::Present.as_str());
+        }
         Test::Equals(value) => {
             out.push_str(" == ");
             out.push_str(&quote(&value.value));
@@ -208,7 +202,8 @@ fn address_text(address: &str) -> String {
 }
 
 fn print_test_block(out: &mut String, block: &TestBlock) {
-    out.push_str("test ");
+    out.push_str(Keyword::Test.as_str());
+    out.push(' ');
     out.push_str(&quote(&block.name.value));
     if block.expectations.is_empty() {
         out.push_str(" {}\n");
@@ -231,44 +226,32 @@ fn print_expectation(expectation: &Expectation) -> String {
     out.push_str(&quote(&expectation.path.value));
     for field in &expectation.fields {
         out.push(' ');
-        match field {
-            Field::Identity(value) => {
-                out.push_str("identity ");
-                out.push_str(&quote(&value.value));
-            }
-            Field::Host(value) => {
-                out.push_str("host ");
-                out.push_str(&quote(&value.value));
-            }
-            Field::Port(port) => {
-                out.push_str("port ");
-                out.push_str(&port.value.to_string());
-            }
-            Field::Source(address) => {
-                out.push_str("source ");
-                out.push_str(&address_text(&address.text));
-            }
-            Field::Header(name, value) => {
-                out.push_str("header ");
-                out.push_str(&quote(&name.value));
-                out.push_str(" = ");
-                out.push_str(&quote(&value.value));
-            }
-            Field::Attr(name, value) => {
-                out.push_str("attr ");
-                out.push_str(&quote(&name.value));
-                out.push_str(" = ");
-                out.push_str(&quote(&value.value));
-            }
-        }
+        let (keyword, value) = match field {
+            Field::Identity(value) => (Keyword::Identity, quote(&value.value)),
+            Field::Host(value) => (Keyword::Host, quote(&value.value)),
+            Field::Port(port) => (Keyword::Port, port.value.to_string()),
+            Field::Source(address) => (Keyword::Source, address_text(&address.text)),
+            Field::Header(name, value) => (
+                Keyword::Header,
+                format!("{} = {}", quote(&name.value), quote(&value.value)),
+            ),
+            Field::Attr(name, value) => (
+                Keyword::Attr,
+                format!("{} = {}", quote(&name.value), quote(&value.value)),
+            ),
+        };
+        out.push_str(keyword.as_str());
+        out.push(' ');
+        out.push_str(&value);
     }
-    match &expectation.by {
-        Some(By::Rule(rule)) => {
-            out.push_str(" by ");
-            out.push_str(&quote(&rule.value));
+    if let Some(by) = &expectation.by {
+        out.push(' ');
+        out.push_str(Keyword::By.as_str());
+        out.push(' ');
+        match by {
+            By::Rule(rule) => out.push_str(&quote(&rule.value)),
+            By::Default => out.push_str(Keyword::Default.as_str()),
         }
-        Some(By::Default) => out.push_str(" by default"),
-        None => {}
     }
     out
 }
