@@ -116,6 +116,7 @@ pub mod normalize;
 mod owned_request;
 mod policy;
 mod request;
+mod sites;
 mod span;
 mod suggest;
 pub mod syntax;
@@ -129,6 +130,7 @@ pub use limits::CompileLimits;
 pub use owned_request::OwnedRequest;
 pub use policy::Policy;
 pub use request::Request;
+pub use sites::{ConditionInfo, RuleInfo};
 pub use span::Span;
 pub use testing::{TestFailure, TestReport};
 

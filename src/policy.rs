@@ -10,6 +10,7 @@ use crate::eval::decision::Decision;
 use crate::limits::CompileLimits;
 use crate::normalize::Options;
 use crate::request::Request;
+use crate::sites::RuleInfo;
 use crate::span::Span;
 use crate::syntax::{self, File};
 use crate::testing::TestReport;
@@ -338,5 +339,30 @@ impl Policy {
     /// ```
     pub fn rule_count(&self) -> usize {
         self.inner.checked.rules.len()
+    }
+
+    /// The rules (`allow`, `deny` and `audit`) in source order, each with its
+    /// name, kind, where it is written and its conditions' places and texts, for
+    /// tools that point at them.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile_sources([(
+    ///     "p.pcl",
+    ///     "allow \"reads\" {\n  method GET,   HEAD\n}\ndeny \"b\" {}",
+    /// )])?;
+    /// let rules: Vec<_> = policy.rules().collect();
+    /// assert_eq!(rules.len(), 2);
+    /// let condition = rules[0].conditions().next().unwrap();
+    /// let at = format!("{}:{}:{}", condition.file(), condition.span().line, condition.span().column);
+    /// assert_eq!((condition.text(), at.as_str()), ("method GET, HEAD", "p.pcl:2:3"));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleInfo<'_>> + '_ {
+        let checked = &self.inner.checked;
+        checked
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| RuleInfo::new(&checked.sites, i, &rule.name, rule.kind))
     }
 }

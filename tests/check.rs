@@ -424,3 +424,57 @@ fn every_bad_word_is_reported() {
         [(1, 5, "invalid-name"), (2, 25, "invalid-name")]
     );
 }
+
+#[test]
+fn checked_rules_keep_their_places_and_condition_texts() {
+    let policy = Policy::compile_sources([
+        ("base.pcl", "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]\n"),
+        (
+            "rules.pcl",
+            "allow \"reads\" {\n  identity in ops   # ops only\n  method GET,\n    HEAD\n}\n\n  deny \"no debug\" { header \"x-debug\" present }\n",
+        ),
+    ])
+    .unwrap();
+    let rules: Vec<_> = policy.rules().collect();
+    assert_eq!(rules.len(), 2);
+    let summary: Vec<_> = rules
+        .iter()
+        .map(|r| {
+            let at = (r.file(), r.span().line, r.span().column);
+            let conditions: Vec<_> = r
+                .conditions()
+                .map(|c| (c.text(), c.file(), c.span().line, c.span().column))
+                .collect();
+            (r.index(), r.name(), r.kind(), at, conditions)
+        })
+        .collect();
+    use portcullis::syntax::RuleKind;
+    assert_eq!(
+        summary,
+        [
+            (
+                0,
+                "reads",
+                RuleKind::Allow,
+                ("rules.pcl", 1, 1),
+                vec![
+                    ("identity in ops", "rules.pcl", 2, 3),
+                    ("method GET, HEAD", "rules.pcl", 3, 3)
+                ]
+            ),
+            (
+                1,
+                "no debug",
+                RuleKind::Deny,
+                ("rules.pcl", 7, 3),
+                vec![("header \"x-debug\" present", "rules.pcl", 7, 21)]
+            ),
+        ]
+    );
+    // A rule spans from its keyword to its `}`.
+    let span = rules[1].span();
+    assert_eq!(
+        span.end - span.start,
+        "deny \"no debug\" { header \"x-debug\" present }".len()
+    );
+}

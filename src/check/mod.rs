@@ -23,8 +23,9 @@ use ipnet::IpNet;
 use crate::compile::hash::FxHashMap;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::CompileLimits;
+use crate::sites::Sites;
 use crate::span::Span;
-use crate::syntax::{Effect, File, RuleKind};
+use crate::syntax::{self, Effect, File, RuleKind};
 
 pub(crate) use expectations::{CheckedTest, ExpectedBy};
 use host_pattern::HostPattern;
@@ -49,6 +50,8 @@ pub(crate) struct CheckedPolicy {
     /// that an owned decision copies reference counts, not names).
     pub(crate) audit_names: Vec<Arc<str>>,
     pub(crate) tests: Vec<CheckedTest>,
+    /// Where each rule and condition is written.
+    pub(crate) sites: Sites,
 }
 
 /// A rule of a checked policy: it matches when every condition matches.
@@ -220,7 +223,18 @@ pub(crate) fn check(
     let mut memo = memo::Memo::default();
     let mut spliced = Vec::new();
     let mut strings = Vec::new();
+    // Sized up front: a condition's text is at most its span (white space only
+    // shrinks), and a span-less condition's printed text is rare.
+    let (conditions, text_bytes) = sources
+        .iter()
+        .flat_map(|s| &s.file.rules)
+        .flat_map(|r| &r.conditions)
+        .fold((0, 0), |(n, bytes), c| {
+            (n + 1, bytes + c.span.end.saturating_sub(c.span.start))
+        });
+    let mut sites = Sites::with_capacity(total.min(limits.max_rules), conditions, text_bytes);
     for (i, source) in sources.iter().enumerate() {
+        sites.push_file(source.name);
         for rule in &source.file.rules {
             let name = rule.name.value.as_str();
             if rules.len() == limits.max_rules {
@@ -252,6 +266,7 @@ pub(crate) fn check(
                     slot.insert((i, rule.name.span));
                 }
             }
+            sites.push_rule(rule.span);
             let mut conditions = Vec::with_capacity(rule.conditions.len());
             for c in &rule.conditions {
                 let reported = report.count();
@@ -265,7 +280,14 @@ pub(crate) fn check(
                     &mut report,
                 );
                 match checked {
-                    Some(cond) => conditions.push(cond),
+                    Some(cond) => {
+                        conditions.push(cond);
+                        match source.text.get(c.span.start..c.span.end) {
+                            Some(text) if !text.is_empty() => sites.push_condition(c.span, text),
+                            // A tree without spans (built in code): its printed text.
+                            _ => sites.push_condition(c.span, &syntax::condition_text(c)),
+                        }
+                    }
                     // A condition left out would widen its rule: it must never be left
                     // out silently. Every failing check reports its own error; this is
                     // the net under that (fail closed).
@@ -299,6 +321,7 @@ pub(crate) fn check(
             rules,
             audit_names,
             tests,
+            sites,
         })
     } else {
         Err(report.diagnostics)

@@ -14,6 +14,7 @@ mod string;
 
 pub use ast::*;
 pub(crate) use parse::parse_source;
+pub(crate) use print::condition_text;
 pub use print::print;
 pub(crate) use print::unprintable;
 

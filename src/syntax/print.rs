@@ -105,6 +105,11 @@ fn print_rule(out: &mut String, rule: &Rule) {
     out.push_str("}\n");
 }
 
+/// A condition's text, as printed (on one line unless it holds a long list).
+pub(crate) fn condition_text(condition: &Condition) -> String {
+    print_condition(condition)
+}
+
 fn print_condition(condition: &Condition) -> String {
     let mut out = String::new();
     if condition.not {
