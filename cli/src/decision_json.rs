@@ -24,6 +24,9 @@ pub struct DecisionJson<'a> {
     audit: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// `eval --shadow`: the candidate policy's decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shadow: Option<Box<DecisionJson<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a RawValue>,
 }
@@ -47,6 +50,7 @@ impl<'a> DecisionJson<'a> {
             rule: decision.rule(),
             audit: decision.audit().collect(),
             error,
+            shadow: None,
             id: None,
         }
     }
@@ -54,6 +58,14 @@ impl<'a> DecisionJson<'a> {
     /// The same, echoing the input line's `id`.
     pub fn with_id(self, id: Option<&'a RawValue>) -> DecisionJson<'a> {
         DecisionJson { id, ..self }
+    }
+
+    /// The same, with a candidate policy's decision as `shadow`.
+    pub fn with_shadow(self, shadow: DecisionJson<'a>) -> DecisionJson<'a> {
+        DecisionJson {
+            shadow: Some(Box::new(shadow)),
+            ..self
+        }
     }
 }
 
