@@ -17,14 +17,15 @@ use crate::request::Request;
 /// use portcullis::{OwnedRequest, Policy};
 ///
 /// let policy = Policy::compile(r#"
-///     allow "prod acme" { header "x-env" == "prod"  attr "tenant" == "acme" }
+///     allow "engineers in prod" { header "x-env" == "prod"  attr "groups" == "eng" }
 /// "#)?;
 /// let request = OwnedRequest::new("GET", "/api/v1/orders")
 ///     .identity("spiffe://prod.example.com/ns/web/sa/frontend")
 ///     .header("x-env", "dev")
 ///     .header("X-Env", "prod")
-///     .attr("tenant", "acme");
-/// assert_eq!(policy.evaluate(&request.as_request()).rule(), Some("prod acme"));
+///     .attr("groups", "ops")
+///     .attr("groups", "eng");
+/// assert_eq!(policy.evaluate(&request.as_request()).rule(), Some("engineers in prod"));
 /// # Ok::<(), portcullis::CompileError>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

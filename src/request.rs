@@ -154,12 +154,19 @@ impl<'a> Request<'a> {
         self
     }
 
-    /// Sets a caller attribute (a JWT claim, a label). Keys are case-sensitive; setting
-    /// the same key twice makes the request invalid rather than picking one.
+    /// Adds one value of a caller attribute (a JWT claim, a label). Call it again with
+    /// the same key for another value (a `groups` claim): a test on the attribute
+    /// matches when any one value matches, `not` when none does. Keys are
+    /// case-sensitive.
     ///
     /// ```
-    /// let r = portcullis::Request::new("GET", "/").attr("tenant", "acme");
-    /// assert_eq!(r.attr_value("tenant"), Some("acme"));
+    /// let policy = portcullis::Policy::compile(r#"allow "eng" { attr "groups" == "eng" }"#)?;
+    /// let r = portcullis::Request::new("GET", "/")
+    ///     .attr("groups", "ops")
+    ///     .attr("groups", "eng");
+    /// assert_eq!(r.attr_values("groups").collect::<Vec<_>>(), ["ops", "eng"]);
+    /// assert!(policy.evaluate(&r).is_allowed());
+    /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     #[must_use]
     pub fn attr(mut self, key: &'a str, value: &'a str) -> Request<'a> {
@@ -234,13 +241,28 @@ impl<'a> Request<'a> {
             .map(|&(_, v)| v)
     }
 
-    /// The value of the attribute `key`, if set (the first one, if set twice).
+    /// The first value of the attribute `key`, if it has one ([`Request::attr_values`]
+    /// has them all).
     ///
     /// ```
     /// let r = portcullis::Request::new("GET", "/").attr("tenant", "acme");
+    /// assert_eq!(r.attr_value("tenant"), Some("acme"));
     /// assert_eq!(r.attr_value("team"), None);
     /// ```
     pub fn attr_value(&self, key: &str) -> Option<&'a str> {
-        self.attrs.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+        self.attr_values(key).next()
+    }
+
+    /// Every value of the attribute `key` (case-sensitive), in the order given.
+    ///
+    /// ```
+    /// let r = portcullis::Request::new("GET", "/").attr("scope", "read").attr("scope", "write");
+    /// assert_eq!(r.attr_values("scope").collect::<Vec<_>>(), ["read", "write"]);
+    /// ```
+    pub fn attr_values<'s>(&'s self, key: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.attrs
+            .iter()
+            .filter(move |(k, _)| *k == key)
+            .map(|&(_, v)| v)
     }
 }

@@ -97,3 +97,27 @@ fn test_failure_messages_explain_a_by_that_cannot_hold() {
         messages[1]
     );
 }
+
+/// A `test` block's `attr` repeated with one key gives the key several values, as
+/// `header` does.
+#[test]
+fn test_expectations_give_an_attribute_several_values() {
+    let policy = Policy::compile(
+        r#"
+        default deny
+        allow "eng" { attr "groups" == "eng" }
+        deny "contractors" { attr "groups" == "contractors" }
+        test "groups" {
+          allow GET "/" attr "groups" = "ops" attr "groups" = "eng" by "eng"
+          deny GET "/" attr "groups" = "eng" attr "groups" = "contractors" by "contractors"
+          deny GET "/" attr "groups" = "ops" by default
+          allow GET "/" attr "groups" = "ops"
+        }
+        "#,
+    )
+    .unwrap();
+    let report = policy.run_tests();
+    assert_eq!(report.passed(), 3, "{:?}", report.failures());
+    let messages: Vec<&str> = report.failures().iter().map(|f| f.message()).collect();
+    assert_eq!(messages, ["expected allow, got deny (default)"]);
+}

@@ -5,22 +5,26 @@
 //! {"method": "GET", "path": "/api/v1/orders/42", "identity": "spiffe://...",
 //!  "host": "orders.svc:8443", "port": 8443, "source": "10.1.2.3",
 //!  "headers": {"x-env": "prod", "x-forwarded-for": ["10.0.0.1", "10.0.0.2"]},
-//!  "attrs": {"tenant": "acme"}}
+//!  "attrs": {"tenant": "acme", "groups": ["eng", "ops"]}}
 //! ```
 //!
 //! Invalid *input* (not an object, a missing `method` or `path`, an unknown field, a
 //! wrong type, a port out of range, a `source` that is not an IP address) is reported
 //! here. Whether a well-formed request is *acceptable* (methods, path escapes, header
-//! bytes, duplicate attributes, ...) is the library's call: it answers with a `deny`
+//! bytes, too many attributes, ...) is the library's call: it answers with a `deny`
 //! decision, reason `invalid_request`.
 //!
 //! Choices where the contract is silent:
 //! - `null` is a wrong type for every field (it is not read as "absent"): leave the
 //!   field out instead.
-//! - Header and attribute entries keep file order. A header name repeated in the
-//!   object (exactly, or differing in case) adds its values to the same header, in
-//!   file order. An attribute key repeated exactly is passed on twice, and the library
-//!   then denies the request as invalid rather than picking one value.
+//! - A header or attribute value is a string or an array of strings; an empty array
+//!   means absent. Header and attribute values keep file order. A header name repeated
+//!   in the object (exactly, or differing in case) adds its values to the same header,
+//!   in file order.
+//! - An attribute key repeated in the object is invalid input: JSON parsers disagree
+//!   on a repeated key (most keep the last value, some the first), so a program that
+//!   wrote or checked the line may have meant other values than both together; the
+//!   values of one key go in one array.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -193,7 +197,7 @@ impl<'de> Deserialize<'de> for Headers {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Headers, A::Error> {
                 let mut lines = Vec::new();
                 while let Some(name) = map.next_key::<String>()? {
-                    let HeaderValues(values) = map.next_value()?;
+                    let Values(values) = map.next_value()?;
                     lines.extend(values.into_iter().map(|v| (name.clone(), v)));
                 }
                 Ok(Headers(lines))
@@ -204,34 +208,35 @@ impl<'de> Deserialize<'de> for Headers {
     }
 }
 
-/// The values of one header entry: a string, or an array of strings (empty: absent).
-struct HeaderValues(Vec<String>);
+/// The values of one header or attribute entry: a string, or an array of strings
+/// (empty: absent).
+struct Values(Vec<String>);
 
-impl<'de> Deserialize<'de> for HeaderValues {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HeaderValues, D::Error> {
+impl<'de> Deserialize<'de> for Values {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Values, D::Error> {
         struct ValuesVisitor;
 
         impl<'de> Visitor<'de> for ValuesVisitor {
-            type Value = HeaderValues;
+            type Value = Values;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a header value: a string or an array of strings")
+                f.write_str("a string or an array of strings")
             }
 
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<HeaderValues, E> {
-                Ok(HeaderValues(vec![v.to_string()]))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Values, E> {
+                Ok(Values(vec![v.to_string()]))
             }
 
-            fn visit_string<E: de::Error>(self, v: String) -> Result<HeaderValues, E> {
-                Ok(HeaderValues(vec![v]))
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Values, E> {
+                Ok(Values(vec![v]))
             }
 
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HeaderValues, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Values, A::Error> {
                 let mut values = Vec::new();
                 while let Some(value) = seq.next_element::<String>()? {
                     values.push(value);
                 }
-                Ok(HeaderValues(values))
+                Ok(Values(values))
             }
         }
 
@@ -239,7 +244,7 @@ impl<'de> Deserialize<'de> for HeaderValues {
     }
 }
 
-/// Attributes in file order.
+/// Attribute values in file order: (key, value), one entry per value.
 #[derive(Debug, Default)]
 struct Attrs(Vec<(String, String)>);
 
@@ -251,13 +256,21 @@ impl<'de> Deserialize<'de> for Attrs {
             type Value = Attrs;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of attribute names to strings")
+                f.write_str("an object of attribute names to a string or an array of strings")
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attrs, A::Error> {
-                let mut attrs = Vec::new();
-                while let Some(entry) = map.next_entry::<String, String>()? {
-                    attrs.push(entry);
+                let mut attrs: Vec<(String, String)> = Vec::new();
+                let mut keys: Vec<String> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if keys.contains(&key) {
+                        return Err(de::Error::custom(format!(
+                            "attribute `{key}` is given twice: give its values as one array"
+                        )));
+                    }
+                    let Values(values) = map.next_value()?;
+                    attrs.extend(values.into_iter().map(|v| (key.clone(), v)));
+                    keys.push(key);
                 }
                 Ok(Attrs(attrs))
             }
@@ -341,6 +354,24 @@ mod tests {
     }
 
     #[test]
+    fn attributes_have_several_values() {
+        let line = ok(r#"{"method":"GET","path":"/","attrs":
+            {"groups": ["eng", "ops"], "tenant": "acme", "none": [], "Groups": ["x"]}}"#
+            .replace('\n', " ")
+            .as_str());
+        let r = line.request();
+        assert_eq!(r.attr_values("groups").collect::<Vec<_>>(), ["eng", "ops"]);
+        assert_eq!(r.attr_values("tenant").collect::<Vec<_>>(), ["acme"]);
+        assert_eq!(r.attr_values("none").count(), 0, "empty array is absent");
+        assert_eq!(r.attr_values("Groups").collect::<Vec<_>>(), ["x"]);
+        let repeated = err(r#"{"method":"GET","path":"/","attrs":{"team":"a","team":["b"]}}"#);
+        assert!(
+            repeated.contains("attribute `team` is given twice"),
+            "{repeated}"
+        );
+    }
+
+    #[test]
     fn source_addresses() {
         for (text, addr) in [
             ("::1", "::1"),
@@ -404,7 +435,11 @@ mod tests {
             r#"{"method":"GET","path":"/","headers":{"x":null}}"#,
             r#"{"method":"GET","path":"/","headers":{"x":{"y":"z"}}}"#,
             r#"{"method":"GET","path":"/","headers":null}"#,
-            r#"{"method":"GET","path":"/","attrs":{"tenant":["acme"]}}"#,
+            r#"{"method":"GET","path":"/","attrs":{"tenant":[1]}}"#,
+            r#"{"method":"GET","path":"/","attrs":{"tenant":null}}"#,
+            r#"{"method":"GET","path":"/","attrs":{"tenant":{"a":"b"}}}"#,
+            r#"{"method":"GET","path":"/","attrs":{"t":"a","t":"b"}}"#,
+            r#"{"method":"GET","path":"/","attrs":{"t":[],"t":["b"]}}"#,
             r#"{"method":"GET","path":"/","attrs":"tenant=acme"}"#,
         ] {
             assert!(

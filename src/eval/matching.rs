@@ -106,16 +106,16 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
             }
         }
         CondTest::Attr { name, test } => {
-            let value = r
+            // Like a header: every value of the key, any of which may match.
+            let mut values = r
                 .attrs
                 .iter()
-                .find(|(k, _)| *k == &**name)
+                .filter(|(k, _)| *k == &**name)
                 .map(|&(_, v)| v.as_bytes());
-            match (test, value) {
-                (_, None) => false,
-                (Keyed::Present, Some(_)) => true,
-                (Keyed::Values(wanted), Some(v)) => wanted.iter().any(|w| **w == *v),
-                (Keyed::Regex(re), Some(v)) => re.is_match(v),
+            match test {
+                Keyed::Present => values.next().is_some(),
+                Keyed::Values(wanted) => values.any(|v| wanted.iter().any(|w| **w == *v)),
+                Keyed::Regex(re) => values.any(|v| re.is_match(v)),
             }
         }
     }

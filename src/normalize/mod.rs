@@ -100,7 +100,8 @@
 //!   (unless [`Options::underscores_in_headers`]); values may not contain NUL, CR or
 //!   LF nor, failing closed, any other ASCII control character but tab, nor start or
 //!   end with a space or tab.
-//! - Attributes: at most [`RequestLimits::max_attrs`], no key set twice.
+//! - Attributes: at most [`RequestLimits::max_attrs`] values in all; a key may occur
+//!   several times, once per value.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -380,7 +381,8 @@ pub struct RequestLimits {
     pub max_headers: usize,
     /// Most bytes of header names and values together. Default 65536.
     pub max_header_bytes: usize,
-    /// Most attributes. Default 64.
+    /// Most attribute values, all keys together (a key with three values counts
+    /// three). Default 64.
     pub max_attrs: usize,
 }
 
@@ -620,8 +622,8 @@ pub enum InvalidRequest {
     /// More header lines or bytes than the limits allow.
     #[error("too many or too large headers")]
     HeadersTooLarge,
-    /// The same attribute key was set twice, or too many attributes.
-    #[error("duplicate or too many attributes")]
+    /// More attribute values than [`RequestLimits::max_attrs`].
+    #[error("too many attributes")]
     InvalidAttrs,
     /// The source is an IPv4-compatible IPv6 address (`::10.1.2.3`), which is ambiguous.
     #[error("ambiguous source address")]

@@ -34,7 +34,7 @@ pub struct NormalizedRequest {
     pub source: Option<IpAddr>,
     /// Header lines as given (values validated), in order.
     pub headers: Vec<(String, Vec<u8>)>,
-    /// Attributes, in order (keys unique).
+    /// Attribute values, in order: a key once per value.
     pub attrs: Vec<(String, String)>,
 }
 

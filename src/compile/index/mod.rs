@@ -73,8 +73,10 @@ impl Index {
                 }
             }
             Index::Attr(key, index) => {
-                if let Some((_, v)) = r.attrs.iter().find(|(k, _)| *k == &**key) {
-                    index.for_each(v.as_bytes(), f);
+                for (k, v) in r.attrs.iter() {
+                    if *k == &**key {
+                        index.for_each(v.as_bytes(), f);
+                    }
                 }
             }
         }

@@ -113,8 +113,8 @@ fn condition(policy: &Policy, cond: &Cond, req: &NormalizedRequest) -> bool {
 }
 
 fn test(policy: &Policy, cond: &Cond, req: &NormalizedRequest) -> bool {
-    // Every value the subject has in this request (headers may have several; the
-    // others have zero or one). The test matches when any one of them matches.
+    // Every value the subject has in this request (headers and attributes may have
+    // several; the others have zero or one). The test matches when any one of them matches.
     let port = req.port.map(|p| p.to_string());
     let source = req.source.map(|s| s.to_string());
     let present: Vec<&[u8]> = match &cond.subject {
