@@ -7,6 +7,7 @@ use crate::compile::Tree;
 use crate::compiler::Compiler;
 use crate::diagnostic::{Code, CompileError, Diagnostic};
 use crate::eval::decision::Decision;
+use crate::explain::Explanation;
 use crate::limits::CompileLimits;
 use crate::normalize::Options;
 use crate::request::Request;
@@ -310,6 +311,29 @@ impl Policy {
         self.inner
             .tree
             .evaluate(&self.inner.checked, request, &self.options)
+    }
+
+    /// Decides on one request as [`Policy::evaluate`] does, and says for every rule
+    /// whether it matched and, when not, the first condition (in source order) that
+    /// did not, with its source text and place. For tools (`portcullis explain`):
+    /// it allocates, and `evaluate` does not pay for it.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile("allow \"reads\" { method GET }")?;
+    /// let explanation = policy.explain(&portcullis::Request::new("POST", "/"));
+    /// assert_eq!(explanation.decision().reason(), portcullis::Reason::Default);
+    /// assert_eq!(explanation.rules()[0].failed().map(|c| c.text()), Some("method GET"));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn explain<'p>(&'p self, request: &Request<'_>) -> Explanation<'p> {
+        let decision = self.evaluate(request);
+        crate::explain::explain(
+            &self.inner.checked,
+            self.rules(),
+            decision,
+            request,
+            &self.options,
+        )
     }
 
     /// Runs the policy's `test` blocks with this policy's options.

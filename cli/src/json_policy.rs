@@ -132,6 +132,12 @@ impl JsonPolicy {
         )
     }
 
+    /// The JSON pointer of the node at `line` and `column` of the printed text.
+    pub fn pointer_at(&self, line: u32, column: u32) -> &str {
+        let offset = offset_of(&self.printed, line, column);
+        self.pointer(offset, line)
+    }
+
     /// A failed expectation, at its JSON location.
     pub fn render_failure(&self, f: &TestFailure) -> String {
         let offset = offset_of(&self.printed, f.line(), f.column());

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use portcullis::{Diagnostic, Location, Policy, Severity, TestFailure};
+use portcullis::{Diagnostic, Location, Policy, Severity, Span, TestFailure};
 
 use crate::commands::error;
 use crate::json_policy::{JsonPolicy, is_json, with_snippet};
@@ -31,6 +31,15 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Where a place of the policy is, as `file:line:col`, or `file.json:/pointer` in
+    /// a JSON file.
+    pub fn place(&self, file: &str, span: Span) -> String {
+        match self.json.iter().find(|j| j.name() == file) {
+            Some(json) => format!("{file}:{}", json.pointer_at(span.line, span.column)),
+            None => format!("{file}:{}:{}", span.line, span.column),
+        }
+    }
+
     /// A failed test expectation: `file:line:col: test `name`: message`, or
     /// `file.json:/tests/0/expectations/1: test `name`: message`.
     pub fn failure(&self, failure: &TestFailure) -> String {

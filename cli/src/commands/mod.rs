@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod explain;
 pub mod test;
 
 use std::io::{self, Write};
@@ -20,6 +21,9 @@ pub enum Command {
     Check(check::Args),
     /// Evaluate JSON requests, one per line, and print one JSON decision per line
     Eval(eval::Args),
+    /// Evaluate JSON requests and say, for every rule, whether it matched and which
+    /// condition failed first
+    Explain(explain::Args),
     /// Run the policy's `test` blocks and print the failures and a summary
     Test(test::Args),
 }
@@ -30,6 +34,7 @@ impl Command {
         match self {
             Command::Check(args) => stdin_at_most_once(&args.files),
             Command::Eval(args) => eval::check_usage(args),
+            Command::Explain(args) => explain::check_usage(args),
             Command::Test(args) => stdin_at_most_once(&args.files),
         }
     }
@@ -39,6 +44,7 @@ impl Command {
         match self {
             Command::Check(args) => check::run(&args),
             Command::Eval(args) => eval::run(&args),
+            Command::Explain(args) => explain::run(&args),
             Command::Test(args) => test::run(&args),
         }
     }

@@ -106,6 +106,24 @@ pub fn evaluate(policy: &Policy, request: &Req, options: &Options) -> Outcome {
     }
 }
 
+/// What `explain` should say: for each rule in source order, the position of its first
+/// condition that does not match (`None` when every one does); `None` for an invalid
+/// request, which matches no rule.
+pub fn first_failing(
+    policy: &Policy,
+    request: &Req,
+    options: &Options,
+) -> Option<Vec<Option<usize>>> {
+    let req = normalized(request, options)?;
+    Some(
+        policy
+            .rules
+            .iter()
+            .map(|r| r.conds.iter().position(|c| !condition(policy, c, &req)))
+            .collect(),
+    )
+}
+
 /// One condition: the test, inverted by `not`. A missing attribute makes the test
 /// false (so `not` makes it true).
 fn condition(policy: &Policy, cond: &Cond, req: &NormalizedRequest) -> bool {
