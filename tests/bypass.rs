@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use portcullis::normalize::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
-use portcullis::{Decision, Policy, Request};
+use portcullis::{Decision, Policy, Reason, Request};
 
 /// `default allow`, with deny rules protecting each target. The way a deny-list has to
 /// be written to be safe is part of what the corpus checks (see README.md).
@@ -518,6 +518,35 @@ fn deny_list_identity_globs_need_double_star() {
     )
     .expect("compiles");
     assert!(!double.evaluate(&extra).is_allowed());
+}
+
+/// Language 1.1: a deny rule whose identity pattern no valid identity can match would
+/// never deny, and a `default allow` policy would let through what it meant to stop
+/// (`Staging.example.com`, upper case, is no valid trust domain; request identities
+/// with it are invalid). Such a pattern is a compile error; the lower-case one denies.
+#[test]
+fn dead_identity_patterns_in_deny_rules_do_not_compile() {
+    for pattern in [
+        "spiffe://Staging.example.com/**",
+        "SPIFFE://staging.example.com/**",
+        "spiffe://staging.example.com//**",
+        "spiffe:/staging.example.com/**",
+    ] {
+        let text = format!("default allow\ndeny \"block staging\" {{ identity \"{pattern}\" }}");
+        let err = Policy::compile(&text).expect_err(pattern);
+        assert!(
+            err.to_string().contains("can never match a valid identity"),
+            "{err}"
+        );
+    }
+    let policy = Policy::compile(
+        "default allow\ndeny \"block staging\" { identity \"spiffe://staging.example.com/**\" }",
+    )
+    .expect("compiles");
+    let staging = Request::new("GET", "/").identity("spiffe://staging.example.com/ns/a/sa/b");
+    assert_eq!(policy.evaluate(&staging).rule(), Some("block staging"));
+    let upper = Request::new("GET", "/").identity("spiffe://Staging.example.com/ns/a/sa/b");
+    assert_eq!(policy.evaluate(&upper).reason(), Reason::InvalidRequest);
 }
 
 /// A header test matches when any one value matches. An allow-list that requires

@@ -189,10 +189,85 @@ fn each_error_of_section_8() {
             33,
             "one address",
         ),
+        (
+            "deny \"r\" { identity \"spiffe://Prod.example/**\" }",
+            1,
+            21,
+            "can never match a valid identity: the SPIFFE trust domain must be lower case",
+        ),
+        (
+            "allow \"r\" { identity \"spiffe://td/ns//sa/x\" }",
+            1,
+            22,
+            "a SPIFFE ID has no empty path segment",
+        ),
+        (
+            "let ids = [\"ok\", \"SPIFFE://td/x\"]\nallow \"r\" { identity in ids }",
+            1,
+            18,
+            "whose scheme is `spiffe://` in lower case",
+        ),
+        (
+            "allow \"r\" { not identity in [\"a\", \"spiffe:/td/x\"] }",
+            1,
+            35,
+            "which begins with `spiffe://`",
+        ),
     ];
     for &(source, line, col, needle) in cases {
         one(source, line, col, needle);
     }
+}
+
+/// Language 1.1: an identity pattern that no valid identity can match is an error,
+/// since in a `deny` rule it would silently never deny; one that some valid identity
+/// matches compiles, SPIFFE or not.
+#[test]
+fn identity_patterns_that_can_never_match() {
+    for pattern in [
+        "spiffe://prod.example.com/ns/web/sa/frontend",
+        "spiffe://prod.example.com/**",
+        "spiffe://td",
+        "spiffe://*/ns/web",
+        "spiffe://td/*",
+        "spiffe://td/**",
+        "spifee://Staging.example.com/x",
+        "CN=frontend,O=Example",
+        "*",
+        "**",
+    ] {
+        let text = format!("deny \"r\" {{ identity \"{pattern}\" }}");
+        assert!(errors(&text).is_empty(), "{pattern}: {:?}", errors(&text));
+    }
+    for (pattern, reason) in [
+        (
+            "spiffe://Staging.example.com/**",
+            "the SPIFFE trust domain must be lower case",
+        ),
+        ("SPIFFE://td/x", "in lower case"),
+        ("Spiffe://td/**", "in lower case"),
+        ("spiffe:/td/x", "begins with `spiffe://`"),
+        ("spiffe://td/a/./b", "no `.` or `..` path segment"),
+        ("spiffe://td/x/", "no empty path segment"),
+        ("spiffe://td/**/", "no empty path segment"),
+        ("spiffe://td:8443/x", "no port, user or percent-encoding"),
+        ("spiffe://td/a b", "path segments have only"),
+        ("", "never empty"),
+        ("a/../b", "no `.` or `..` segment"),
+    ] {
+        let text = format!("deny \"r\" {{ identity \"{pattern}\" }}");
+        one(&text, 1, 21, reason);
+    }
+    // Every bad pattern is reported, where it is written.
+    let found = errors(
+        "let staging = \"spiffe://Staging.example/**\"\n\
+         deny \"a\" { identity staging }\n\
+         deny \"b\" { identity \"spiffe://td//x\", \"spiffe://td/x\", \"SPIFFE://td/y\" }",
+    );
+    let places: Vec<(u32, u32)> = found.iter().map(|e| (e.0, e.1)).collect();
+    assert_eq!(places, [(1, 15), (3, 21), (3, 56)], "{found:?}");
+    // A regular expression on identities is not checked.
+    assert!(errors("deny \"r\" { identity ~ \"SPIFFE://.*\" }").is_empty());
 }
 
 #[test]
@@ -299,6 +374,10 @@ fn every_error_has_a_stable_code() {
         ("allow \"r\" { method \"get\" }", "invalid-method"),
         ("allow \"r\" { path \"/a//b\" }", "invalid-path-pattern"),
         ("allow \"r\" { host \"a:1\" }", "invalid-host-pattern"),
+        (
+            "allow \"r\" { identity \"SPIFFE://td/x\" }",
+            "invalid-identity-pattern",
+        ),
         ("allow \"r\" { path ~ \"(\" }", "invalid-regex"),
         (
             "allow \"r\" { header \"a b\" present }",

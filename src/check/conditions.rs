@@ -360,7 +360,17 @@ fn typed_values<'a>(
     }
     let test = match subject {
         Subject::Identity => {
-            CondTest::Identity(strings.iter().map(|&(s, ..)| memo.identity(s)).collect())
+            let mut globs = Vec::with_capacity(strings.len());
+            for &(s, at, span) in strings.iter() {
+                match memo.identity(s) {
+                    Ok(g) => globs.push(g),
+                    Err(message) => {
+                        ok = false;
+                        report.error(Code::InvalidIdentityPattern, at, span, message);
+                    }
+                }
+            }
+            CondTest::Identity(globs)
         }
         Subject::Path => {
             let mut patterns = Vec::with_capacity(strings.len());

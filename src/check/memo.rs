@@ -11,6 +11,7 @@ use crate::compile::hash::FxHashMap;
 
 use super::host_pattern::HostPattern;
 use super::identity_glob::IdentityGlob;
+use super::identity_satisfiable;
 use super::path_pattern::PathPattern;
 
 /// The patterns checked so far, by text as written.
@@ -18,7 +19,7 @@ use super::path_pattern::PathPattern;
 pub(crate) struct Memo<'a> {
     paths: FxHashMap<&'a str, Result<PathPattern, String>>,
     hosts: FxHashMap<&'a str, Result<HostPattern, String>>,
-    identities: FxHashMap<&'a str, IdentityGlob>,
+    identities: FxHashMap<&'a str, Result<IdentityGlob, String>>,
 }
 
 impl<'a> Memo<'a> {
@@ -38,11 +39,12 @@ impl<'a> Memo<'a> {
             .clone()
     }
 
-    /// [`IdentityGlob::new`] of `text`.
-    pub(crate) fn identity(&mut self, text: &'a str) -> IdentityGlob {
+    /// [`IdentityGlob::new`] of `text`, or why no valid identity can match it
+    /// ([`identity_satisfiable::check`]).
+    pub(crate) fn identity(&mut self, text: &'a str) -> Result<IdentityGlob, String> {
         self.identities
             .entry(text)
-            .or_insert_with(|| IdentityGlob::new(text))
+            .or_insert_with(|| identity_satisfiable::check(text).map(|()| IdentityGlob::new(text)))
             .clone()
     }
 }

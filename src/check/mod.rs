@@ -9,6 +9,7 @@ mod conditions;
 mod expectations;
 pub(crate) mod host_pattern;
 pub(crate) mod identity_glob;
+mod identity_satisfiable;
 mod lets;
 mod memo;
 pub(crate) mod path_pattern;

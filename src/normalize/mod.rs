@@ -117,7 +117,7 @@ use crate::request::{InlineList, Request};
 
 mod headers;
 mod host;
-mod identity;
+pub(crate) mod identity;
 mod method;
 mod path;
 mod source;

@@ -46,7 +46,7 @@ const IDENTITY_GLOBS: &[&str] = &[
     "**frontend",
     "*",
     "**",
-    "spiffe://prod.example.com/ns/web/sa/",
+    "frontend",
 ];
 
 const SEGMENTS: &[&str] = &[
