@@ -109,6 +109,7 @@ mod bytes;
 mod check;
 mod compile;
 mod compiler;
+mod coverage;
 mod diagnostic;
 mod eval;
 mod explain;
@@ -124,6 +125,7 @@ pub mod syntax;
 mod testing;
 
 pub use compiler::Compiler;
+pub use coverage::TestCoverage;
 pub use diagnostic::{Code, CompileError, Diagnostic, Location, Related, Severity, UnknownCode};
 pub use eval::decision::{Decision, Effect, Reason};
 pub use eval::owned_decision::OwnedDecision;

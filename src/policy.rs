@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::check::{self, CheckedPolicy};
 use crate::compile::Tree;
 use crate::compiler::Compiler;
+use crate::coverage::TestCoverage;
 use crate::diagnostic::{Code, CompileError, Diagnostic};
 use crate::eval::decision::Decision;
 use crate::explain::Explanation;
@@ -352,6 +353,24 @@ impl Policy {
     /// ```
     pub fn run_tests(&self) -> TestReport {
         crate::testing::run(self, &self.inner.checked)
+    }
+
+    /// Which rules the `test` blocks exercise: a rule counts when some expectation's
+    /// request (read with this policy's options) matches all of its conditions,
+    /// whether or not the rule decided it.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile(r#"
+    ///     allow "probes" { path "/healthz" }
+    ///     allow "admin" { path "/admin/**" }
+    ///     test "probes" { allow GET "/healthz" }
+    /// "#)?;
+    /// let coverage = policy.test_coverage();
+    /// assert_eq!(coverage.to_string(), r#"coverage: 1/2 rules matched by a test; never matched: "admin""#);
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn test_coverage(&self) -> TestCoverage<'_> {
+        crate::coverage::coverage(self, &self.inner.checked)
     }
 
     /// The number of rules (`allow`, `deny` and `audit`).

@@ -28,7 +28,7 @@ named `-` is read from stdin. A FILE whose name ends in `.json` is read in the J
 form, and its diagnostics name the JSON location (`policy.json:/rules/3/when/0:
 error: ...`, a JSON Pointer); text and JSON files can be mixed.
 
-Normalization options of eval and test (the default first): --escaped-slashes
+Normalization options of eval, explain and test (the default first): --escaped-slashes
 reject|decode|keep, --backslash reject|slash, --semicolon reject|keep|strip,
 --no-merge-slashes, --strict-escapes, --underscores-in-headers. Each decides how a
 request path or header is read, and each non-default reading reopens an attack

@@ -12,12 +12,107 @@ mod common;
 use common::{Dir, MESH, assert_diagnostic, line_of};
 
 #[test]
-fn test_without_tests_passes() {
+fn test_without_tests_says_so_and_fails() {
+    // Issue 11: an empty file whose `test` run "passes" hides that nothing was tested.
     let dir = Dir::new("test_without_tests");
-    dir.write("p.pcl", "default deny\n");
-    let out = dir.run(&["test", "p.pcl"]);
+    dir.write("p.pcl", "default deny\n")
+        .write("empty.pcl", "")
+        .write("e.pcl", "allow \"a\" {}\ntest \"t\" {}\n");
+    for file in ["p.pcl", "empty.pcl", "e.pcl"] {
+        let out = dir.run(&["test", file]);
+        out.assert(1);
+        assert_eq!(out.stdout, "0 passed, 0 failed\n");
+        assert_eq!(
+            out.stderr,
+            "portcullis: nothing to test: the policy has no `test` block with an expectation\n"
+        );
+    }
+    // Tests in another file of the same policy count.
+    dir.write("t.pcl", "test \"t\" { deny GET \"/\" }\n");
+    dir.run(&["test", "p.pcl", "t.pcl"]).assert(0);
+}
+
+#[test]
+fn test_coverage_counts_rules_matched_by_an_expectation() {
+    let dir = Dir::new("test_coverage");
+    let policy = r#"default deny
+deny "no deletes" { method DELETE }
+allow "reads" { method GET }
+allow "say \"hi\"" { path "/hi" }
+audit "debug" { header "x-debug" present }
+allow "writes" { method POST path "/w" }
+test "t" {
+  deny DELETE "/"
+  # matches "reads" too, though "no deletes" decides nothing here and "reads" allows
+  allow GET "/" header "x-debug" = "1"
+  # fails: "writes" needs the path too, so it is not matched
+  allow POST "/x"
+}
+"#;
+    dir.write("p.pcl", policy);
+    let out = dir.run(&["test", "--coverage", "p.pcl"]);
+    out.assert(1);
+    assert_eq!(
+        out.lines(),
+        [
+            "p.pcl:12:3: test `t`: expected allow, got deny (default)",
+            "2 passed, 1 failed",
+            r#"coverage: 3/5 rules matched by a test; never matched: "say \"hi\"", "writes""#,
+        ]
+    );
+    // A rule that matched without deciding counts.
+    dir.write(
+        "q.pcl",
+        "deny \"d\" {}\nallow \"a\" {}\ntest \"t\" { deny GET \"/\" by \"d\" }\n",
+    );
+    let out = dir.run(&["test", "--coverage", "q.pcl"]);
     out.assert(0);
-    assert_eq!(out.stdout, "0 passed, 0 failed\n");
+    assert_eq!(
+        out.lines(),
+        [
+            "1 passed, 0 failed",
+            "coverage: 2/2 rules matched by a test"
+        ]
+    );
+    // Without the flag, no coverage line.
+    let out = dir.run(&["test", "q.pcl"]);
+    assert_eq!(out.lines(), ["1 passed, 0 failed"]);
+}
+
+#[test]
+fn test_coverage_reads_requests_with_the_options() {
+    let dir = Dir::new("test_coverage_options");
+    dir.write(
+        "p.pcl",
+        "allow \"a\" { path \"/a/b\" }\ntest \"t\" { allow GET \"/a;x/b\" }\n",
+    );
+    let out = dir.run(&["test", "--coverage", "p.pcl"]);
+    out.assert(1);
+    assert_eq!(
+        out.lines()[2],
+        r#"coverage: 0/1 rules matched by a test; never matched: "a""#
+    );
+    let out = dir.run(&["test", "--coverage", "--semicolon", "strip", "p.pcl"]);
+    out.assert(0);
+    assert_eq!(
+        out.lines(),
+        [
+            "1 passed, 0 failed",
+            "coverage: 1/1 rules matched by a test"
+        ]
+    );
+}
+
+#[test]
+fn test_coverage_of_the_mesh_example() {
+    let dir = Dir::new("test_coverage_mesh");
+    dir.write("mesh.pcl", MESH);
+    let out = dir.run(&["test", "--coverage", "mesh.pcl"]);
+    out.assert(0);
+    let lines = out.lines();
+    assert_eq!(lines[0], "35 passed, 0 failed");
+    assert!(lines[1].starts_with("coverage: "), "{out:#?}");
+    assert_eq!(lines.len(), 2);
 }
 
 #[test]

@@ -141,7 +141,7 @@ fn help_survives_a_closed_stdout() {
 #[test]
 fn each_command_has_its_own_help() {
     let dir = Dir::new("each_command_has_its_own_help");
-    for command in ["check", "eval", "test"] {
+    for command in ["check", "eval", "test", "explain"] {
         for flag in ["--help", "-h"] {
             let out = dir.run(&[command, flag]);
             out.assert(0);
@@ -157,7 +157,7 @@ fn each_command_has_its_own_help() {
     }
     // The commands that read requests document every normalization flag, its values
     // and the attack it trades off.
-    for command in ["eval", "test"] {
+    for command in ["eval", "test", "explain"] {
         let out = dir.run(&[command, "--help"]);
         for needle in [
             "--escaped-slashes <MODE>",

@@ -23,8 +23,8 @@ that did not match, with its source text (white space collapsed) and where it
 starts (a condition of a `*.json` policy is named by its JSON pointer). An invalid
 request matches no rule: its `rules` is empty.
 
-Exit status as `portcullis eval`: 0 every line explained; 1 the policy does not
-compile; 2 some line was not a valid request, or a usage error.";
+Exit status: 0 every line explained; 1 the policy does not compile; 2 some line
+was not a valid request, or a usage error (as for `portcullis eval`).";
 
 /// `explain -p FILE... [REQUESTS]`
 #[derive(Debug, clap::Args)]
