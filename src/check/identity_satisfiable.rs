@@ -579,6 +579,9 @@ mod tests {
             "spiffe://td/*.",
             // `spiffe://./x`: a trust domain of `a-z 0-9 . - _`, dots included.
             "**/./**",
+            // Only `spiffe://.`: the star must spell the scheme.
+            "*//.",
+            "*://.",
         ] {
             assert_eq!(check(glob), Ok(()), "{glob:?}");
         }
@@ -670,8 +673,9 @@ mod tests {
 
     /// The characters a star stands for in the brute force: a SPIFFE-path-only
     /// upper-case letter, a lower-case one, the separators and dots, a character
-    /// only ordinary identities may have, and a space. (A star never needs to
-    /// complete `spiffe:`: a SPIFFE ID obeys every rule an ordinary identity does.)
+    /// only ordinary identities may have, and a space. (Runs that spell the scheme
+    /// are added whole, in [`witnesses`]: a star may have to, as in `*//.`, which
+    /// only `spiffe://.` matches, a trust domain of one dot, or `*://.`.)
     const ALPHABET: &[char] = &['x', 'X', '/', '.', ':', '~', ' ', 's'];
 
     fn glob_piece() -> impl Strategy<Value = String> {
@@ -770,6 +774,14 @@ mod tests {
     fn witnesses(pieces: &[String]) -> Vec<String> {
         let mut runs = candidates(2);
         runs.extend(["//x", "x/x", "/x/x", "//x/x", "x/x/x"].map(String::from));
+        // Every start of a SPIFFE ID: a star may have to spell the scheme, whole or
+        // in part, before literal text that ends it.
+        let spiffe = "spiffe://x/x";
+        runs.extend(
+            (3..=spiffe.len())
+                .filter_map(|n| spiffe.get(..n))
+                .map(String::from),
+        );
         let mut shape: Vec<&str> = Vec::new();
         for piece in pieces {
             let star = piece.starts_with('*');
