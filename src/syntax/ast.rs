@@ -247,6 +247,9 @@ fn is_false(b: &bool) -> bool {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+///
+/// Non-exhaustive: later language versions may add subjects.
+#[non_exhaustive]
 pub enum Subject {
     /// The caller's identity (mTLS peer, SPIFFE ID).
     Identity,
@@ -276,6 +279,9 @@ pub enum Subject {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+///
+/// Non-exhaustive: later language versions may add tests.
+#[non_exhaustive]
 pub enum Test {
     /// `value, value, ...`: any of the values matches.
     Values(Vec<Value>),
@@ -338,6 +344,9 @@ pub struct Value {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
+///
+/// Non-exhaustive: later language versions may add kinds of value.
+#[non_exhaustive]
 pub enum ValueKind {
     /// A string literal (decoded).
     String(String),
@@ -445,6 +454,9 @@ pub enum By {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+///
+/// Non-exhaustive: later language versions may add expectation fields.
+#[non_exhaustive]
 pub enum Field {
     /// `identity "..."`.
     Identity(StringLit),
