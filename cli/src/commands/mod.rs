@@ -5,6 +5,7 @@
 pub mod check;
 pub mod eval;
 pub mod explain;
+pub mod import;
 pub mod test;
 
 use std::io::{self, Write};
@@ -26,6 +27,8 @@ pub enum Command {
     Explain(explain::Args),
     /// Run the policy's `test` blocks and print the failures and a summary
     Test(test::Args),
+    /// Translate policies of another system (Istio) into one Portcullis policy
+    Import(import::Args),
 }
 
 impl Command {
@@ -36,6 +39,7 @@ impl Command {
             Command::Eval(args) => eval::check_usage(args),
             Command::Explain(args) => explain::check_usage(args),
             Command::Test(args) => stdin_at_most_once(&args.files),
+            Command::Import(args) => import::check_usage(args),
         }
     }
 
@@ -46,6 +50,7 @@ impl Command {
             Command::Eval(args) => eval::run(&args),
             Command::Explain(args) => explain::run(&args),
             Command::Test(args) => test::run(&args),
+            Command::Import(args) => import::run(&args),
         }
     }
 }
