@@ -383,6 +383,17 @@ pub fn translate(resources: &[Located], options: &Options) -> Result<Import, Vec
         RuleKind::Audit => 2,
     };
     out.sort_by_key(|o| rank(o.rule.kind));
+    let jwt = out.iter().any(|o| {
+        o.rule
+            .conditions
+            .iter()
+            .any(|c| matches!(c.subject, portcullis::syntax::Subject::Attr(_)))
+    });
+    if jwt {
+        notes.push(
+            "the policy tests JWT attributes (`request.auth.*`): whatever calls Portcullis must set them from the validated token, or tests on them are false (and `not` ones true); see docs/istio.md".to_string(),
+        );
+    }
     let text = render(options, &taken, &header, &allow_policies, &out);
     compiles(&text, &out)?;
     Ok(Import {
