@@ -1,4 +1,9 @@
-//! `normalize_path` on typical and hostile request targets.
+//! `normalize_path` on typical and hostile request targets; a whole request
+//! (`normalize_request`) and its parts: host, identity, headers and attributes.
+//!
+//! `normalize_request` returns an owned copy of the normalized request, so it
+//! allocates where evaluation, which normalizes into borrowed stack buffers, does not:
+//! the request group measures the checks and that copy.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,7 +15,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use portcullis::normalize::{Options, normalize_path};
+use portcullis::Request;
+use portcullis::normalize::{Options, normalize_host, normalize_path, normalize_request};
 
 const PATHS: [(&str, &str); 10] = [
     ("short", "/healthz"),
@@ -42,6 +48,41 @@ fn normalize(c: &mut Criterion) {
     let deep = format!("/{}", "a/../".repeat(800));
     group.bench_function("hostile_deep_dots", |b| {
         b.iter(|| black_box(normalize_path(black_box(&deep), &options).is_ok()));
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("normalize_request");
+    let bare = Request::new("GET", "/api/v1/orders/42?verbose=1");
+    let with_identity = bare
+        .clone()
+        .identity("spiffe://prod.example.com/ns/web/sa/frontend");
+    let with_host = bare.clone().host("Payments.prod.svc:8443");
+    let with_headers = bare
+        .clone()
+        .header("x-env", b"prod")
+        .header("user-agent", b"curl/8.0")
+        .attr("tenant", "acme");
+    let whole = with_identity
+        .clone()
+        .host("Payments.prod.svc:8443")
+        .port(8443)
+        .source(std::net::IpAddr::from([10, 1, 2, 3]))
+        .header("x-env", b"prod")
+        .header("user-agent", b"curl/8.0")
+        .attr("tenant", "acme");
+    for (name, request) in [
+        ("path_only", &bare),
+        ("identity", &with_identity),
+        ("host", &with_host),
+        ("headers_attrs", &with_headers),
+        ("whole", &whole),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(normalize_request(black_box(request), &options).is_ok()));
+        });
+    }
+    group.bench_function("host_alone", |b| {
+        b.iter(|| black_box(normalize_host(black_box("Payments.prod.svc:8443")).is_ok()));
     });
     group.finish();
 }

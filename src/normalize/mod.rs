@@ -122,10 +122,6 @@ mod method;
 mod path;
 mod source;
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    reason = "the reference implementation indexes freely"
-)]
 mod tests;
 
 /// What to do with an encoded slash or backslash (`%2F`, `%2f`, `%5C`, `%5c`) in a path

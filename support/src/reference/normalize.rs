@@ -1,7 +1,9 @@
 //! The reference's own reading of the request path and identity rules of
-//! `docs/language.md` (*Request normalization*, language 1.1), written as literally as possible, one pass per step, with
-//! allocation everywhere. The other attributes are the library's
-//! `normalize_request`; they are tested elsewhere.
+//! `docs/language.md` (*Request normalization*, language 1.1), written as literally
+//! as possible, one pass per step, with allocation everywhere. The differential test
+//! decides with it, and `tests/normalize_path.rs` compares the library's paths with
+//! it. The other attributes are the library's `normalize_request`; they are tested
+//! in `tests/normalize_request.rs`.
 
 use portcullis::normalize::{Backslash, EscapedSlashes, Options, Semicolon};
 
