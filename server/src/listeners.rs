@@ -1,7 +1,7 @@
 //! The sockets: the gRPC `Authorization` service, the forward-auth and admin HTTP
 //! listeners, their limits and their graceful shutdown. Everything here is glue
 //! between the network and [`Decider`]; the protocol mapping lives in
-//! [`check`](crate::check) and [`forward_auth`](crate::forward_auth).
+//! [`check`] and [`forward_auth`].
 
 use std::convert::Infallible;
 use std::io;
