@@ -60,7 +60,8 @@ pub(crate) struct CheckedPolicy {
 pub(crate) struct CheckedRule {
     pub(crate) kind: RuleKind,
     pub(crate) name: Arc<str>,
-    pub(crate) conditions: Vec<Cond>,
+    /// Shared with the leaves of the tree that check them.
+    pub(crate) conditions: Vec<Arc<Cond>>,
     /// For `audit` rules, the position among the audit rules.
     pub(crate) audit_slot: usize,
 }
@@ -282,7 +283,7 @@ pub(crate) fn check(
                 );
                 match checked {
                     Some(cond) => {
-                        conditions.push(cond);
+                        conditions.push(Arc::new(cond));
                         match source.text.get(c.span.start..c.span.end) {
                             Some(text) if !text.is_empty() => sites.push_condition(c.span, text),
                             // A tree without spans (built in code): its printed text.

@@ -29,36 +29,40 @@ mod build;
 pub(crate) mod hash;
 pub(crate) mod index;
 
-use crate::check::CheckedPolicy;
+use std::sync::Arc;
+
 use crate::check::path_pattern::PathPattern;
-use crate::syntax::RuleKind;
+use crate::check::{CheckedPolicy, Cond};
 
 use index::Index;
 
-/// A node's position in [`Tree::nodes`].
+/// What a rule in a leaf does when it matches: the rule's kind, with the audit slot
+/// of an `audit` rule (its position among the audit rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NodeId(pub(crate) u32);
+pub(crate) enum Role {
+    Deny,
+    Allow,
+    Audit(u32),
+}
 
-/// A rule in a leaf, with the conditions left to check: `checks[start..end]` of the
-/// tree, cheapest first. The conditions not listed are the ones every request reaching
-/// the leaf already satisfies (the splits above it looked them up: each index only
-/// leads to a child when that child's key matches).
+/// A rule in a leaf, with the conditions left to check, cheapest first. The
+/// conditions not listed are the ones every request reaching the leaf already
+/// satisfies (the splits above it looked them up: each index only leads to a child
+/// when that child's key matches).
 ///
-/// The rule's kind and audit slot are copied here, so that a leaf decides whether a
-/// rule could still change the outcome without loading the rule itself.
-#[derive(Clone, Copy, Debug)]
+/// The rule's role is copied here, so that a leaf decides whether a rule could still
+/// change the outcome without loading the rule itself.
+#[derive(Debug)]
 pub(crate) struct LeafRule {
+    /// The rule's position in the policy (its identity and its precedence).
     pub(crate) rule: u32,
-    pub(crate) kind: RuleKind,
-    /// For `audit` rules, the position among the audit rules.
-    pub(crate) audit_slot: u32,
-    pub(crate) start: u32,
-    pub(crate) end: u32,
+    pub(crate) role: Role,
+    pub(crate) checks: Box<[Check]>,
 }
 
 /// A condition a leaf checks, prepared when the tree is built: the common shapes are
 /// held inline in the form their test reads, so that checking one is a direct compare
-/// rather than a walk from the rule through its condition list and the general test.
+/// rather than the general test of the condition.
 #[derive(Debug)]
 pub(crate) struct Check {
     /// The condition is `not ...`.
@@ -78,17 +82,21 @@ pub(crate) enum CheckTest {
     Method(Box<[Box<str>]>),
     /// The path matches one of these.
     Path(Box<[PathPattern]>),
-    /// Any other condition: this condition of the entry's rule, tested as written.
-    Cond(u32),
+    /// Any other condition, tested as written (shared with the checked rule).
+    Cond(Arc<Cond>),
 }
 
-/// A node of the tree.
+/// A node of the tree. Children are owned by their parent, so a node cannot point at
+/// a node that is not there.
 #[derive(Debug)]
 pub(crate) enum Node {
     /// Rules to check, ascending (source order).
     Leaf(Box<[LeafRule]>),
     /// Children chosen by one attribute, plus the rules that do not test it.
-    Split { index: Index, rest: Option<NodeId> },
+    Split {
+        index: Index,
+        rest: Option<Box<Node>>,
+    },
 }
 
 /// The compiled decision tree.
@@ -96,31 +104,35 @@ pub(crate) enum Node {
 /// INVARIANT: every rule that matches a request is in a leaf reachable by that request
 /// (indexes are complete); an index reaches a child only when the request matches the
 /// child's key exactly as the condition the key came from would (indexes are exact:
-/// leaves skip that condition); children come before their parents in `nodes`.
+/// leaves skip that condition).
 #[derive(Debug)]
 pub(crate) struct Tree {
-    pub(crate) nodes: Vec<Node>,
-    pub(crate) root: NodeId,
-    /// The conditions the leaves' rules check (see [`LeafRule`]).
-    pub(crate) checks: Vec<Check>,
+    pub(crate) root: Node,
 }
 
 impl Tree {
     /// Builds the tree for a checked policy.
     pub(crate) fn build(policy: &CheckedPolicy) -> Tree {
-        let all: Vec<build::Placed> = (0..u32::try_from(policy.rules.len()).unwrap_or(u32::MAX))
-            .map(|rule| build::Placed { rule, proven: 0 })
+        let all: Vec<build::Placed> = (0..policy.rules.len())
+            .map(|rule| build::Placed {
+                rule: to_u32(rule),
+                proven: 0,
+            })
             .collect();
         let mut builder = build::Builder::new(policy);
-        let root = builder.build(&all);
         Tree {
-            nodes: builder.nodes,
-            root,
-            checks: builder.checks,
+            root: *builder.build(&all),
         }
     }
+}
 
-    pub(crate) fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.get(id.0 as usize)
-    }
+/// A position or count among one policy's rules, conditions, keys or dimensions, as a
+/// `u32`.
+///
+/// INVARIANT: there are fewer than 2³² of each (every one of them takes memory of its
+/// own: 2³² rules or conditions would need hundreds of gigabytes), so the value never
+/// saturates; the `debug_assert!` is there for the tests.
+pub(crate) fn to_u32(n: usize) -> u32 {
+    debug_assert!(u32::try_from(n).is_ok(), "{n} does not fit in 32 bits");
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -3,42 +3,28 @@
 
 use crate::check::identity_glob::directory_is;
 use crate::check::path_pattern::{PathPattern, bytes_eq};
-use crate::check::{Attribute, CheckedPolicy, Cond, CondTest, Keyed};
+use crate::check::{Attribute, Cond, CondTest, Keyed};
 use crate::compile::{Check, CheckTest};
 use crate::normalize::Normalized;
 
-/// Do the prepared conditions `checks` of rule `rule` all match?
-pub(crate) fn checks_match(
-    policy: &CheckedPolicy,
-    rule: u32,
-    checks: &[Check],
-    request: &Normalized<'_>,
-) -> bool {
-    checks
-        .iter()
-        .all(|check| check_matches(policy, rule, check, request))
+/// Do the prepared conditions `checks` all match?
+pub(crate) fn checks_match(checks: &[Check], request: &Normalized<'_>) -> bool {
+    checks.iter().all(|check| check_matches(check, request))
 }
 
-/// Does one prepared condition of rule `rule` match? (A condition number that names no
-/// condition does not match: fail closed.)
+/// Does one prepared condition match?
 ///
 /// Not inlined into the loop of [`checks_match`], for the reason given at
 /// [`condition_matches`].
 #[inline(never)]
-fn check_matches(policy: &CheckedPolicy, rule: u32, check: &Check, r: &Normalized<'_>) -> bool {
+fn check_matches(check: &Check, r: &Normalized<'_>) -> bool {
     let matched = match &check.test {
         CheckTest::IdentityDir(prefix) => r
             .identity
             .is_some_and(|id| directory_is(prefix, id, r.identity_dir)),
         CheckTest::Method(methods) => method_in(methods, r),
         CheckTest::Path(patterns) => path_in(patterns, r),
-        CheckTest::Cond(c) => {
-            return policy
-                .rules
-                .get(rule as usize)
-                .and_then(|rule| rule.conditions.get(*c as usize))
-                .is_some_and(|cond| condition_matches(cond, r));
-        }
+        CheckTest::Cond(cond) => return condition_matches(cond, r),
     };
     matched != check.negated
 }

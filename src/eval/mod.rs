@@ -6,10 +6,9 @@ pub(crate) mod matching;
 pub(crate) mod owned_decision;
 
 use crate::check::CheckedPolicy;
-use crate::compile::{Check, LeafRule, Node, NodeId, Tree};
+use crate::compile::{LeafRule, Node, Role, Tree};
 use crate::normalize::{self, Normalized, Options, Scratch};
 use crate::request::Request;
-use crate::syntax::RuleKind;
 
 use decision::{AuditSet, Decision, Effect, Reason};
 
@@ -49,11 +48,19 @@ impl Tree {
             allow: None,
             audits: AuditSet::with_capacity(policy.audit_names.len()),
         };
-        self.visit(self.root, policy, &normalized, &mut found);
+        visit(&self.root, &normalized, &mut found);
+        // INVARIANT: leaves hold rule numbers of this policy (`Tree::validate`); a
+        // number that names no rule cannot let a request through.
         let name = |r: u32| policy.rules.get(r as usize).map(|rule| &rule.name);
         let (effect, reason, rule) = match (found.deny, found.allow) {
             (Some(r), _) => (Effect::Deny, Reason::Rule, name(r)),
-            (None, Some(r)) => (Effect::Allow, Reason::Rule, name(r)),
+            (None, Some(r)) => match name(r) {
+                Some(name) => (Effect::Allow, Reason::Rule, Some(name)),
+                None => {
+                    debug_assert!(false, "allow rule {r} is not in the policy");
+                    (Effect::Deny, Reason::Rule, None)
+                }
+            },
             (None, None) => (Effect::from(policy.default), Reason::Default, None),
         };
         Decision {
@@ -65,21 +72,22 @@ impl Tree {
             error: None,
         }
     }
+}
 
-    fn visit(&self, id: NodeId, policy: &CheckedPolicy, r: &Normalized<'_>, found: &mut Found) {
-        match self.node(id) {
-            Some(Node::Leaf(rules)) => {
-                for entry in rules.iter() {
-                    check_rule(policy, &self.checks, entry, r, found);
-                }
+/// Visits `node`: checks the rules of a leaf; at a split, visits the children the
+/// request's value selects, then the rest.
+fn visit(node: &Node, r: &Normalized<'_>, found: &mut Found) {
+    match node {
+        Node::Leaf(rules) => {
+            for entry in rules.iter() {
+                check_rule(entry, r, found);
             }
-            Some(Node::Split { index, rest }) => {
-                index.for_each(r, &mut |child| self.visit(child, policy, r, found));
-                if let Some(rest) = rest {
-                    self.visit(*rest, policy, r, found);
-                }
+        }
+        Node::Split { index, rest } => {
+            index.for_each(r, &mut |child| visit(child, r, found));
+            if let Some(rest) = rest {
+                visit(rest, r, found);
             }
-            None => {}
         }
     }
 }
@@ -88,32 +96,21 @@ impl Tree {
 /// carries the rule's kind and audit slot, so a rule that cannot is passed over without
 /// loading it.
 #[inline]
-fn check_rule(
-    policy: &CheckedPolicy,
-    checks: &[Check],
-    entry: &LeafRule,
-    r: &Normalized<'_>,
-    found: &mut Found,
-) {
+fn check_rule(entry: &LeafRule, r: &Normalized<'_>, found: &mut Found) {
     let i = entry.rule;
-    let slot = entry.audit_slot as usize;
-    let wanted = match entry.kind {
-        RuleKind::Deny => found.deny.is_none_or(|d| i < d),
-        RuleKind::Allow => found.deny.is_none() && found.allow.is_none_or(|a| i < a),
-        RuleKind::Audit => !found.audits.contains(slot),
+    let wanted = match entry.role {
+        Role::Deny => found.deny.is_none_or(|d| i < d),
+        Role::Allow => found.deny.is_none() && found.allow.is_none_or(|a| i < a),
+        Role::Audit(slot) => !found.audits.contains(slot as usize),
     };
-    if !wanted {
+    if !wanted || !matching::checks_match(&entry.checks, r) {
         return;
     }
-    let conditions = checks
-        .get(entry.start as usize..entry.end as usize)
-        .unwrap_or_default();
-    if !matching::checks_match(policy, i, conditions, r) {
-        return;
-    }
-    match entry.kind {
-        RuleKind::Deny => found.deny = Some(i),
-        RuleKind::Allow => found.allow = Some(i),
-        RuleKind::Audit => found.audits.insert(slot),
+    match entry.role {
+        Role::Deny => found.deny = Some(i),
+        Role::Allow => found.allow = Some(i),
+        // INVARIANT: audit slots are below the policy's number of audit rules, which
+        // `found.audits` was made for (`Tree::validate` checks it).
+        Role::Audit(slot) => found.audits.insert(slot as usize),
     }
 }

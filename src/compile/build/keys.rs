@@ -11,24 +11,12 @@ use crate::check::host_pattern::HostPattern;
 use crate::check::identity_glob::IdentityGlob;
 use crate::check::path_pattern::PathPattern;
 use crate::check::{CheckedPolicy, Cond, CondTest, Keyed};
-use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 use crate::compile::index::{
-    CidrIndex, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
+    CidrIndex, Dim, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
+    insert_new,
 };
-
-/// An attribute a split node can index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(super) enum Dim<'p> {
-    Method,
-    Identity,
-    Path,
-    Host,
-    Port,
-    Source,
-    Header(&'p str),
-    Attr(&'p str),
-}
+use crate::compile::{Node, to_u32};
 
 /// One key of a condition, borrowed from the checked policy.
 #[derive(Clone, Copy, Debug)]
@@ -172,13 +160,15 @@ impl<'p> Keys<'p> {
             for (cond, c) in rule.conditions.iter().enumerate() {
                 let start = all_keys.len();
                 if let Some(dim) = keys(c, &mut all_keys) {
-                    let next = u32::try_from(dims.len()).unwrap_or(u32::MAX);
+                    let next = to_u32(dims.len());
                     let dim = *dim_ids.entry(dim).or_insert_with(|| {
                         dims.push(dim);
                         next
                     });
+                    // INVARIANT: `start` was the length of `all_keys` before `keys`
+                    // appended to it.
                     for key in all_keys.get(start..).unwrap_or_default() {
-                        let next = u32::try_from(key_numbers.len()).unwrap_or(u32::MAX);
+                        let next = to_u32(key_numbers.len());
                         key_ids.push(*key_numbers.entry(key.id()).or_insert(next));
                     }
                     keyable.push(Keyable {
@@ -201,75 +191,48 @@ impl<'p> Keys<'p> {
     }
 }
 
-/// The index of a split on `dim` whose children are `children`.
-pub(super) fn make_index(dim: &Dim<'_>, children: &[(Key<'_>, NodeId)]) -> Index {
-    match dim {
-        Dim::Method => {
-            let mut index = MethodIndex::default();
-            for (k, c) in children {
-                if let Key::Method(m) = k {
-                    index.entries.push(((*m).into(), *c));
-                }
+/// The index of a split on `dim` whose children are `children`, or `None` if a key
+/// is not of the dimension's kind or comes twice (never, by construction: the builder
+/// then makes a leaf instead, since a child left out of the index would drop its
+/// rules from the tree).
+pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, Box<Node>)>) -> Option<Index> {
+    let mut index = match dim {
+        Dim::Method => Index::Method(MethodIndex::default()),
+        Dim::Identity => Index::Identity(IdentityIndex::default()),
+        Dim::Path => Index::Path(PathTrie::default()),
+        Dim::Host => Index::Host(HostIndex::default()),
+        Dim::Port => Index::Port(PortIndex::default()),
+        Dim::Source => Index::Source(CidrIndex::default()),
+        Dim::Header(name) => Index::Header(name.into(), ValueIndex::default()),
+        Dim::Attr(name) => Index::Attr(name.into(), ValueIndex::default()),
+    };
+    for (key, child) in children {
+        let placed = match (&mut index, key) {
+            (Index::Method(index), Key::Method(m)) => {
+                index.entries.push((m.into(), child));
+                Ok(())
             }
-            Index::Method(index)
-        }
-        Dim::Identity => {
-            let mut index = IdentityIndex::default();
-            for (k, c) in children {
-                if let Key::Identity(g) = k {
-                    index.insert(g, *c);
-                }
+            (Index::Identity(index), Key::Identity(g)) => index.insert(g, child),
+            (Index::Path(trie), Key::Path(p)) => trie.insert(p, child),
+            (Index::Host(index), Key::Host(h)) => index.insert(h, child),
+            (Index::Port(index), Key::Port(r)) => {
+                index.entries.push((r, child));
+                Ok(())
             }
-            Index::Identity(index)
-        }
-        Dim::Path => {
-            let mut trie = PathTrie::default();
-            for (k, c) in children {
-                if let Key::Path(p) = k {
-                    trie.insert(p, *c);
-                }
+            (Index::Source(index), Key::Source(n)) => index.insert(n, child),
+            (Index::Header(_, index) | Index::Attr(_, index), Key::Bytes(b)) => {
+                insert_new(&mut index.values, b.into(), child)
             }
-            Index::Path(trie)
-        }
-        Dim::Host => {
-            let mut index = HostIndex::default();
-            for (k, c) in children {
-                if let Key::Host(h) = k {
-                    index.insert(h, *c);
-                }
-            }
-            Index::Host(index)
-        }
-        Dim::Port => {
-            let mut index = PortIndex::default();
-            for (k, c) in children {
-                if let Key::Port(r) = k {
-                    index.entries.push((*r, *c));
-                }
-            }
-            Index::Port(index)
-        }
-        Dim::Source => {
-            let mut index = CidrIndex::default();
-            for (k, c) in children {
-                if let Key::Source(n) = k {
-                    index.insert(n, *c);
-                }
-            }
-            Index::Source(index)
-        }
-        Dim::Header(name) | Dim::Attr(name) => {
-            let mut index = ValueIndex::default();
-            for (k, c) in children {
-                if let Key::Bytes(b) = k {
-                    index.values.insert((*b).into(), *c);
-                }
-            }
-            if matches!(dim, Dim::Header(_)) {
-                Index::Header((*name).into(), index)
-            } else {
-                Index::Attr((*name).into(), index)
-            }
+            // A key of another dimension: fail the split, never skip the child.
+            _ => Err(child),
+        };
+        if placed.is_err() {
+            debug_assert!(
+                false,
+                "a key of another kind, or twice, in a split on {dim:?}"
+            );
+            return None;
         }
     }
+    Some(index)
 }

@@ -1,10 +1,13 @@
 //! Leaves: the rules a subtree ends with, each with the conditions it still checks,
 //! prepared and ordered cheapest first.
 
+use std::sync::Arc;
+
 use crate::check::identity_glob::IdentityGlob;
 use crate::check::path_pattern::PathPattern;
 use crate::check::{Cond, CondTest, Keyed};
-use crate::compile::{Check, CheckTest, LeafRule, Node, NodeId};
+use crate::compile::{Check, CheckTest, LeafRule, Node, Role, to_u32};
+use crate::syntax::RuleKind;
 
 use super::{Builder, Placed};
 
@@ -34,18 +37,18 @@ fn cost(cond: &Cond) -> u8 {
     }
 }
 
-/// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
-fn prepare(cond: &Cond, c: u32) -> Check {
+/// The leaf form of condition `cond` (see [`CheckTest`]).
+fn prepare(cond: &Arc<Cond>) -> Check {
     let test = match &cond.test {
         CondTest::Identity(globs) => match globs.as_slice() {
             [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
                 CheckTest::IdentityDir((**prefix).into())
             }
-            _ => CheckTest::Cond(c),
+            _ => CheckTest::Cond(Arc::clone(cond)),
         },
         CondTest::Method(methods) => CheckTest::Method(methods.iter().cloned().collect()),
         CondTest::Path(patterns) => CheckTest::Path(patterns.iter().cloned().collect()),
-        _ => CheckTest::Cond(c),
+        _ => CheckTest::Cond(Arc::clone(cond)),
     };
     Check {
         negated: cond.negated,
@@ -55,38 +58,38 @@ fn prepare(cond: &Cond, c: u32) -> Check {
 
 impl Builder<'_> {
     /// Makes a leaf of `rules` (ascending).
-    pub(super) fn leaf(&mut self, rules: &[Placed]) -> NodeId {
+    pub(super) fn leaf(&mut self, rules: &[Placed]) -> Box<Node> {
         self.placements += rules.len();
         let mut entries = Vec::with_capacity(rules.len());
-        let order = &mut self.order;
         for placed in rules {
-            order.clear();
+            // INVARIANT: rule numbers come from `Tree::build`, one per rule of the
+            // policy, and are only copied from there.
             let Some(rule) = self.policy.rules.get(placed.rule as usize) else {
+                debug_assert!(false, "rule {} is not in the policy", placed.rule);
                 continue;
             };
+            let order = &mut self.order;
+            order.clear();
             for (c, cond) in rule.conditions.iter().enumerate() {
                 let proven = c < 64 && placed.proven & (1 << c) != 0;
                 if !proven {
-                    order.push((cost(cond), u32::try_from(c).unwrap_or(u32::MAX)));
+                    order.push((cost(cond), cond));
                 }
             }
             // Stable: equal costs keep source order.
             order.sort_by_key(|&(cost, _)| cost);
-            let start = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
-            for &(_, c) in order.iter() {
-                if let Some(cond) = rule.conditions.get(c as usize) {
-                    self.checks.push(prepare(cond, c));
-                }
-            }
-            let end = u32::try_from(self.checks.len()).unwrap_or(u32::MAX);
+            let checks = order.iter().map(|&(_, cond)| prepare(cond)).collect();
+            let role = match rule.kind {
+                RuleKind::Deny => Role::Deny,
+                RuleKind::Allow => Role::Allow,
+                RuleKind::Audit => Role::Audit(to_u32(rule.audit_slot)),
+            };
             entries.push(LeafRule {
                 rule: placed.rule,
-                kind: rule.kind,
-                audit_slot: u32::try_from(rule.audit_slot).unwrap_or(u32::MAX),
-                start,
-                end,
+                role,
+                checks,
             });
         }
-        self.push(Node::Leaf(entries.into_boxed_slice()))
+        Box::new(Node::Leaf(entries.into_boxed_slice()))
     }
 }

@@ -15,11 +15,13 @@ mod keys;
 mod leaves;
 mod split;
 
-use crate::check::CheckedPolicy;
+use std::sync::Arc;
 
-use super::{Check, Node, NodeId};
-use keys::{Keys, make_index};
-use split::Scratch;
+use crate::check::{CheckedPolicy, Cond};
+
+use super::Node;
+use keys::{Key, Keys, make_index};
+use split::{Scratch, Split};
 
 /// A leaf holds at most this many rules unless no attribute divides them.
 const LEAF_SIZE: usize = 4;
@@ -37,6 +39,9 @@ pub(crate) struct Placed {
     pub(crate) proven: u64,
 }
 
+/// The subtrees of a split's keys.
+type Children<'p> = Vec<(Key<'p>, Box<Node>)>;
+
 /// The state of one tree being built.
 pub(crate) struct Builder<'p> {
     policy: &'p CheckedPolicy,
@@ -48,14 +53,10 @@ pub(crate) struct Builder<'p> {
     /// next so that choosing a split allocates nothing.
     scratch: Scratch,
     /// For a leaf: (cost, condition) of the conditions a rule still checks.
-    order: Vec<(u8, u32)>,
+    order: Vec<(u8, &'p Arc<Cond>)>,
     /// Buffers for the rules of a split's children, reused once their subtrees are
     /// built.
     pool: Vec<Vec<Placed>>,
-    pub(crate) nodes: Vec<Node>,
-    /// The conditions each leaf entry checks, cheapest first (see
-    /// [`LeafRule`](super::LeafRule)).
-    pub(crate) checks: Vec<Check>,
     placements: usize,
     budget: usize,
 }
@@ -71,8 +72,6 @@ impl<'p> Builder<'p> {
             scratch,
             order: Vec::new(),
             pool: Vec::new(),
-            nodes: Vec::new(),
-            checks: Vec::new(),
             placements: 0,
             budget: policy
                 .rules
@@ -82,13 +81,9 @@ impl<'p> Builder<'p> {
         }
     }
 
-    fn push(&mut self, node: Node) -> NodeId {
-        let id = NodeId(u32::try_from(self.nodes.len()).unwrap_or(u32::MAX));
-        self.nodes.push(node);
-        id
-    }
-
-    pub(crate) fn build(&mut self, rules: &[Placed]) -> NodeId {
+    /// Builds the subtree for `rules` (ascending), never splitting on a dimension
+    /// marked in [`used`](Self::used).
+    pub(crate) fn build(&mut self, rules: &[Placed]) -> Box<Node> {
         if rules.len() <= LEAF_SIZE || self.placements >= self.budget {
             return self.leaf(rules);
         }
@@ -96,29 +91,49 @@ impl<'p> Builder<'p> {
             return self.leaf(rules);
         };
         let dim = split.dim as usize;
-        let Some(&dim_key) = self.keys.dims.get(dim) else {
+        // INVARIANT: a split's dimension is one of the policy's (`best_split` takes it
+        // from the keys); were it not, the rules make a leaf, which is always right.
+        let (Some(&dim_key), Some(&false)) = (self.keys.dims.get(dim), self.used.get(dim)) else {
+            debug_assert!(false, "a split on dimension {dim}, unknown or already used");
             return self.leaf(rules);
         };
-        if let Some(used) = self.used.get_mut(dim) {
-            *used = true;
+        self.set_used(dim, true);
+        let built = self.children(&split);
+        self.set_used(dim, false);
+        let mut placed = split.placed;
+        placed.clear();
+        self.pool.push(placed);
+        // A split that could not be built (never, by construction) fails closed: its
+        // rules make a leaf, which checks every condition they have not proven.
+        let Some((children, rest)) = built else {
+            debug_assert!(false, "a split whose buckets are not in its rules");
+            return self.leaf(rules);
+        };
+        match make_index(dim_key, children) {
+            Some(index) => Box::new(Node::Split { index, rest }),
+            None => self.leaf(rules),
         }
+    }
+
+    fn set_used(&mut self, dim: usize, used: bool) {
+        if let Some(slot) = self.used.get_mut(dim) {
+            *slot = used;
+        }
+    }
+
+    /// The subtrees of `split`: one per key, and the rest (if any rule is left to
+    /// it); `None` if a bucket lies outside the split's rules.
+    fn children(&mut self, split: &Split<'p>) -> Option<(Children<'p>, Option<Box<Node>>)> {
         let mut children = Vec::with_capacity(split.keys.len());
         for (key, range) in &split.keys {
-            let bucket = split.placed.get(range.clone()).unwrap_or_default();
+            let bucket = split.placed.get(range.clone())?;
             children.push((*key, self.build(bucket)));
         }
         let rest = if split.rest.is_empty() {
             None
         } else {
-            Some(self.build(split.placed.get(split.rest).unwrap_or_default()))
+            Some(self.build(split.placed.get(split.rest.clone())?))
         };
-        if let Some(used) = self.used.get_mut(dim) {
-            *used = false;
-        }
-        let mut placed = split.placed;
-        placed.clear();
-        self.pool.push(placed);
-        let index = make_index(&dim_key, &children);
-        self.push(Node::Split { index, rest })
+        Some((children, rest))
     }
 }

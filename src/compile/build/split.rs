@@ -4,8 +4,10 @@
 
 use std::ops::Range;
 
-use super::keys::{Dim, Key, Keys};
+use super::keys::{Key, Keys};
 use super::{Builder, Placed};
+use crate::compile::index::Dim;
+use crate::compile::to_u32;
 
 /// Per-number marks that are cleared all at once by moving to a new generation.
 #[derive(Default)]
@@ -33,7 +35,9 @@ impl Marks {
         }
     }
 
-    /// The value marked for `id` since the last [`clear`](Self::clear), if any.
+    /// The value marked for `id` since the last [`clear`](Self::clear), if any. (Ids
+    /// are below the length the marks were made with; a mark set out of range is not
+    /// kept, and reads back as none.)
     fn get(&self, id: u32) -> Option<u32> {
         self.slots
             .get(id as usize)
@@ -113,7 +117,11 @@ impl<'p> Builder<'p> {
             ..
         } = scratch;
         // For each dimension: for each rule keyed on it (by position in `rules`), the
-        // condition with fewest keys.
+        // condition with fewest keys. (A lookup below that fails, which none can, only
+        // leaves a rule out of a dimension's list: `make_split` then puts it in the
+        // rest, which every request visits, with its conditions unproven. Choosing
+        // the split is a matter of speed; only placing the rules is one of
+        // correctness.)
         dims.clear();
         dim_at.clear();
         for list in per_dim.iter_mut() {
@@ -129,7 +137,7 @@ impl<'p> Builder<'p> {
                 if used.get(k.dim as usize) != Some(&false) {
                     continue;
                 }
-                let e = u32::try_from(e).unwrap_or(u32::MAX);
+                let e = to_u32(e);
                 let same_dim = best
                     .iter_mut()
                     .find(|b| keyable.get(**b as usize).is_some_and(|b| b.dim == k.dim));
@@ -154,7 +162,7 @@ impl<'p> Builder<'p> {
                     None => {
                         let d = dims.len();
                         dims.push(k.dim);
-                        dim_at.set(k.dim, u32::try_from(d).unwrap_or(u32::MAX));
+                        dim_at.set(k.dim, to_u32(d));
                         if per_dim.len() <= d {
                             per_dim.push(Vec::new());
                         }
@@ -162,7 +170,7 @@ impl<'p> Builder<'p> {
                     }
                 };
                 if let Some(list) = per_dim.get_mut(d) {
-                    list.push((u32::try_from(at).unwrap_or(u32::MAX), e));
+                    list.push((to_u32(at), e));
                 }
             }
         }
@@ -185,7 +193,7 @@ impl<'p> Builder<'p> {
                     }
                 }
             }
-            let rest = n - keyed.len();
+            let rest = n.saturating_sub(keyed.len());
             let average = if distinct == 0 {
                 0.0
             } else {
@@ -214,14 +222,27 @@ impl<'p> Builder<'p> {
             return None;
         }
         let dim = *dims.get(d)?;
-        Some(self.make_split(rules, dim, d))
+        self.make_split(rules, dim, d)
     }
 
     /// Divides `rules` on dimension number `dim`, offered at position `d` of the
     /// scratch lists [`best_split`](Self::best_split) filled: each keyed rule goes
     /// under every key of its chosen condition (once per distinct key), the others to
     /// the rest.
-    fn make_split(&mut self, rules: &[Placed], dim: u32, d: usize) -> Split<'p> {
+    ///
+    /// `None` (never, by construction) if the scratch lists do not describe `rules`:
+    /// a split that placed a rule under fewer keys than its condition has, or nowhere,
+    /// would drop it from the tree, so the caller makes a leaf instead.
+    fn make_split(&mut self, rules: &[Placed], dim: u32, d: usize) -> Option<Split<'p>> {
+        let split = self.try_make_split(rules, dim, d);
+        debug_assert!(
+            split.is_some(),
+            "the split scratch does not describe the rules"
+        );
+        split
+    }
+
+    fn try_make_split(&mut self, rules: &[Placed], dim: u32, d: usize) -> Option<Split<'p>> {
         let Builder {
             keys:
                 Keys {
@@ -240,11 +261,12 @@ impl<'p> Builder<'p> {
             counts,
             ..
         } = scratch;
-        let keyed = per_dim.get(d).map(Vec::as_slice).unwrap_or_default();
+        let keyed = per_dim.get(d)?;
+        // The keys of entry `e` of `keyable`, with their numbers.
         let keys_of = |e: u32| {
-            let range = keyable.get(e as usize).map_or(0..0, |k| k.keys.clone());
-            let ids = key_ids.get(range.clone()).unwrap_or_default();
-            keys.get(range).unwrap_or_default().iter().zip(ids)
+            let range = keyable.get(e as usize)?.keys.clone();
+            let ids = key_ids.get(range.clone())?;
+            Some(keys.get(range)?.iter().zip(ids))
         };
         // First pass: the distinct keys in first-seen order, and how many rules each
         // bucket gets (a rule that repeats a key is placed under it once).
@@ -252,25 +274,22 @@ impl<'p> Builder<'p> {
         counts.clear();
         let mut split_keys: Vec<(Key<'p>, Range<usize>)> = Vec::new();
         for &(at, e) in keyed {
-            let Some(placed) = rules.get(at as usize) else {
-                continue;
-            };
-            for (key, &id) in keys_of(e) {
+            let placed = rules.get(at as usize)?;
+            for (key, &id) in keys_of(e)? {
                 let b = match bucket_of.get(id) {
                     Some(b) => b as usize,
                     None => {
                         let b = split_keys.len();
                         split_keys.push((*key, 0..0));
                         counts.push((0, None));
-                        bucket_of.set(id, u32::try_from(b).unwrap_or(u32::MAX));
+                        bucket_of.set(id, to_u32(b));
                         b
                     }
                 };
-                if let Some((count, last)) = counts.get_mut(b) {
-                    if *last != Some(placed.rule) {
-                        *count += 1;
-                        *last = Some(placed.rule);
-                    }
+                let (count, last) = counts.get_mut(b)?;
+                if *last != Some(placed.rule) {
+                    *count += 1;
+                    *last = Some(placed.rule);
                 }
             }
         }
@@ -283,11 +302,9 @@ impl<'p> Builder<'p> {
         }
         let mut rest = offset..offset;
         let mut placed_all = pool.pop().unwrap_or_default();
-        placed_all.resize(
-            offset + (rules.len() - keyed.len()),
-            Placed { rule: 0, proven: 0 },
-        );
-        // Second pass: fill them, in rule order.
+        let len = offset + rules.len().checked_sub(keyed.len())?;
+        placed_all.resize(len, Placed { rule: 0, proven: 0 });
+        // Second pass: fill them, in rule order (`keyed` is in rule order too).
         let mut keyed_iter = keyed.iter().peekable();
         for (at, placed) in rules.iter().enumerate() {
             let e = match keyed_iter.peek() {
@@ -296,41 +313,41 @@ impl<'p> Builder<'p> {
                     e
                 }
                 _ => {
-                    if let Some(slot) = placed_all.get_mut(rest.end) {
-                        *slot = *placed;
-                        rest.end += 1;
-                    }
+                    *placed_all.get_mut(rest.end)? = *placed;
+                    rest.end += 1;
                     continue;
                 }
             };
-            let cond = keyable.get(e as usize).map_or(64, |k| k.cond);
+            let cond = keyable.get(e as usize)?.cond;
             let bit = if cond < 64 { 1u64 << cond } else { 0 };
             let proven = Placed {
                 rule: placed.rule,
                 proven: placed.proven | bit,
             };
-            for (_, &id) in keys_of(e) {
-                let Some(b) = bucket_of.get(id) else { continue };
-                let (Some((_, last)), Some((_, range))) =
-                    (counts.get_mut(b as usize), split_keys.get_mut(b as usize))
-                else {
-                    continue;
-                };
+            for (_, &id) in keys_of(e)? {
+                let b = bucket_of.get(id)? as usize;
+                let ((_, last), (_, range)) = (counts.get_mut(b)?, split_keys.get_mut(b)?);
                 if *last != Some(placed.rule) {
                     *last = Some(placed.rule);
-                    if let Some(slot) = placed_all.get_mut(range.end) {
-                        *slot = proven;
-                        range.end += 1;
-                    }
+                    *placed_all.get_mut(range.end)? = proven;
+                    range.end += 1;
                 }
             }
         }
-        Split {
+        // Every rule was placed, and every slot filled.
+        let full = split_keys
+            .iter()
+            .zip(counts.iter())
+            .all(|((_, range), (count, _))| range.len() == *count);
+        if keyed_iter.next().is_some() || rest.end != len || !full {
+            return None;
+        }
+        Some(Split {
             dim,
             keys: split_keys,
             placed: placed_all,
             rest,
-        }
+        })
     }
 }
 

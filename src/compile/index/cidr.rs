@@ -5,14 +5,16 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::compile::NodeId;
+use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
+
+use super::insert_new;
 
 #[derive(Debug, Default)]
 pub(crate) struct CidrIndex {
     /// (prefix length, network address → child), longest prefixes first.
-    v4: Vec<(u8, FxHashMap<u32, NodeId>)>,
-    v6: Vec<(u8, FxHashMap<u128, NodeId>)>,
+    v4: Vec<(u8, FxHashMap<u32, Box<Node>>)>,
+    v6: Vec<(u8, FxHashMap<u128, Box<Node>>)>,
 }
 
 fn mask32(prefix: u8) -> u32 {
@@ -24,26 +26,27 @@ fn mask128(prefix: u8) -> u128 {
 }
 
 impl CidrIndex {
-    pub(crate) fn insert(&mut self, net: &IpNet, child: NodeId) {
+    /// Puts `child` under `net`; gives it back if `net` already has one.
+    pub(crate) fn insert(&mut self, net: &IpNet, child: Box<Node>) -> Result<(), Box<Node>> {
         let prefix = net.prefix_len();
         match net {
             IpNet::V4(n) => {
                 let key = u32::from(n.network()) & mask32(prefix);
-                table(&mut self.v4, prefix).insert(key, child);
+                insert_new(table(&mut self.v4, prefix), key, child)
             }
             IpNet::V6(n) => {
                 let key = u128::from(n.network()) & mask128(prefix);
-                table(&mut self.v6, prefix).insert(key, child);
+                insert_new(table(&mut self.v6, prefix), key, child)
             }
         }
     }
 
-    pub(crate) fn for_each(&self, source: IpAddr, f: &mut impl FnMut(NodeId)) {
+    pub(crate) fn for_each<'t>(&'t self, source: IpAddr, f: &mut impl FnMut(&'t Node)) {
         match source {
             IpAddr::V4(a) => {
                 let bits = u32::from(a);
                 for (prefix, map) in &self.v4 {
-                    if let Some(&child) = map.get(&(bits & mask32(*prefix))) {
+                    if let Some(child) = map.get(&(bits & mask32(*prefix))) {
                         f(child);
                     }
                 }
@@ -51,7 +54,7 @@ impl CidrIndex {
             IpAddr::V6(a) => {
                 let bits = u128::from(a);
                 for (prefix, map) in &self.v6 {
-                    if let Some(&child) = map.get(&(bits & mask128(*prefix))) {
+                    if let Some(child) = map.get(&(bits & mask128(*prefix))) {
                         f(child);
                     }
                 }

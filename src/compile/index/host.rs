@@ -2,40 +2,49 @@
 //! the host, and `*`.
 
 use crate::check::host_pattern::{HostPattern, suffix_matches};
-use crate::compile::NodeId;
+use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
+use super::insert_new;
 use super::table::StrTable;
 
 #[derive(Debug, Default)]
 pub(crate) struct HostIndex {
     /// Exact names: looked up for every request that reaches the split.
-    exact: StrTable,
+    exact: StrTable<Box<Node>>,
     /// Keyed by the suffix with its leading dot (`.example`).
-    suffix: FxHashMap<Box<str>, NodeId>,
-    any: Option<NodeId>,
+    suffix: FxHashMap<Box<str>, Box<Node>>,
+    any: Option<Box<Node>>,
 }
 
 impl HostIndex {
-    pub(crate) fn insert(&mut self, pattern: &HostPattern, child: NodeId) {
+    /// Puts `child` under `pattern`; gives it back if `pattern` already has one.
+    pub(crate) fn insert(
+        &mut self,
+        pattern: &HostPattern,
+        child: Box<Node>,
+    ) -> Result<(), Box<Node>> {
         match pattern {
-            HostPattern::Exact(name) => {
-                self.exact.insert(name, child);
-            }
-            HostPattern::Suffix(suffix) => {
-                self.suffix.insert((**suffix).into(), child);
-            }
-            HostPattern::Any => self.any = Some(child),
+            HostPattern::Exact(name) => self.exact.insert(name, child),
+            HostPattern::Suffix(suffix) => insert_new(&mut self.suffix, (**suffix).into(), child),
+            HostPattern::Any => match self.any {
+                Some(_) => Err(child),
+                None => {
+                    self.any = Some(child);
+                    Ok(())
+                }
+            },
         }
     }
 
-    pub(crate) fn for_each(&self, host: &str, f: &mut impl FnMut(NodeId)) {
+    pub(crate) fn for_each<'t>(&'t self, host: &str, f: &mut impl FnMut(&'t Node)) {
         if let Some(child) = self.exact.get(host) {
             f(child);
         }
         if !self.suffix.is_empty() {
+            // INVARIANT: `i` is the position of a `.`, so `host.get(i..)` is a suffix.
             for (i, _) in host.match_indices('.') {
-                if let Some((suffix, &child)) =
+                if let Some((suffix, child)) =
                     host.get(i..).and_then(|s| self.suffix.get_key_value(s))
                 {
                     if suffix_matches(suffix, host) {
@@ -44,7 +53,7 @@ impl HostIndex {
                 }
             }
         }
-        if let Some(child) = self.any {
+        if let Some(child) = &self.any {
             f(child);
         }
     }

@@ -10,6 +10,9 @@ mod path;
 mod port;
 mod table;
 
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+
 pub(crate) use cidr::CidrIndex;
 pub(crate) use host::HostIndex;
 pub(crate) use identity::IdentityIndex;
@@ -18,8 +21,24 @@ pub(crate) use method::MethodIndex;
 pub(crate) use path::PathTrie;
 pub(crate) use port::PortIndex;
 
-use crate::compile::NodeId;
+use crate::compile::Node;
+use crate::compile::hash::FxHashMap;
 use crate::normalize::Normalized;
+
+/// An attribute a split node can index (a *dimension* of the tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Dim<'a> {
+    Method,
+    Identity,
+    Path,
+    Host,
+    Port,
+    Source,
+    /// A header, by its lower-case name.
+    Header(&'a str),
+    /// A caller attribute, by its key.
+    Attr(&'a str),
+}
 
 /// One attribute's index.
 #[derive(Debug)]
@@ -41,7 +60,7 @@ impl Index {
     /// leaves rely on it and do not re-check the condition a key came from (see
     /// [`LeafRule`](super::LeafRule)). A request without the attribute reaches no
     /// child: a test on a missing attribute is false.
-    pub(crate) fn for_each(&self, r: &Normalized<'_>, f: &mut impl FnMut(NodeId)) {
+    pub(crate) fn for_each<'t>(&'t self, r: &Normalized<'_>, f: &mut impl FnMut(&'t Node)) {
         match self {
             Index::Method(index) => index.for_each(r.method, f),
             Index::Identity(index) => {
@@ -79,6 +98,22 @@ impl Index {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Puts `child` under `key` in `map`, unless the key already has a child: then
+/// `child` is given back (replacing the first would drop its rules from the tree).
+pub(crate) fn insert_new<K: Eq + Hash>(
+    map: &mut FxHashMap<K, Box<Node>>,
+    key: K,
+    child: Box<Node>,
+) -> Result<(), Box<Node>> {
+    match map.entry(key) {
+        Entry::Occupied(_) => Err(child),
+        Entry::Vacant(slot) => {
+            slot.insert(child);
+            Ok(())
         }
     }
 }

@@ -6,85 +6,73 @@
 //! only where wildcards allow.
 
 use crate::check::path_pattern::{PathPattern, Segment, glob_matches};
-use crate::compile::NodeId;
+use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
+/// A trie node: the patterns that continue with a segment, by the kind of segment.
 #[derive(Debug, Default)]
-struct TrieNode {
-    literal: FxHashMap<Box<str>, u32>,
-    one: Option<u32>,
-    globs: Vec<(Box<[Box<str>]>, u32)>,
+pub(crate) struct PathTrie {
+    literal: FxHashMap<Box<str>, PathTrie>,
+    one: Option<Box<PathTrie>>,
+    globs: Vec<(Box<[Box<str>]>, PathTrie)>,
     /// Subtrees of patterns that end here. Patterns that differ only in spelling
     /// (`*` and `{id}`) share a trie path but may lead to different subtrees.
-    end: Vec<NodeId>,
+    end: Vec<Node>,
     /// Subtrees of patterns with a `**` tail here.
-    tail: Vec<NodeId>,
-}
-
-#[derive(Debug)]
-pub(crate) struct PathTrie {
-    nodes: Vec<TrieNode>,
-}
-
-impl Default for PathTrie {
-    fn default() -> PathTrie {
-        PathTrie {
-            nodes: vec![TrieNode::default()],
-        }
-    }
+    tail: Vec<Node>,
 }
 
 impl PathTrie {
-    /// Inserts `pattern` leading to `child`.
-    pub(crate) fn insert(&mut self, pattern: &PathPattern, child: NodeId) {
-        let mut at = 0usize;
+    /// Inserts `pattern` leading to `child`. (Never fails; the error, which gives the
+    /// child back, is there so that a broken invariant fails the build of this split
+    /// instead of dropping the child.)
+    pub(crate) fn insert(
+        &mut self,
+        pattern: &PathPattern,
+        child: Box<Node>,
+    ) -> Result<(), Box<Node>> {
+        let mut at = self;
         for segment in pattern.segments() {
-            let next = self.nodes.len();
-            let Some(node) = self.nodes.get_mut(at) else {
-                return;
-            };
-            let target = match segment {
+            at = match segment {
                 Segment::Tail => {
-                    node.tail.push(child);
-                    return;
+                    at.tail.push(*child);
+                    return Ok(());
                 }
-                Segment::Literal(lit) => *node.literal.entry(lit.clone()).or_insert(next as u32),
-                Segment::One => *node.one.get_or_insert(next as u32),
-                Segment::Glob(parts) => match node.globs.iter().find(|(p, _)| p == parts) {
-                    Some(&(_, t)) => t,
-                    None => {
-                        node.globs.push((parts.clone(), next as u32));
-                        next as u32
+                Segment::Literal(lit) => at.literal.entry(lit.clone()).or_default(),
+                Segment::One => at.one.get_or_insert_with(Box::default),
+                Segment::Glob(parts) => {
+                    let found = at.globs.iter().position(|(p, _)| p == parts);
+                    let i = found.unwrap_or_else(|| {
+                        at.globs.push((parts.clone(), PathTrie::default()));
+                        at.globs.len() - 1
+                    });
+                    // `i` was found in the list or is its last entry.
+                    match at.globs.get_mut(i) {
+                        Some((_, next)) => next,
+                        None => return Err(child),
                     }
-                },
+                }
             };
-            if target as usize == next {
-                self.nodes.push(TrieNode::default());
-            }
-            at = target as usize;
         }
-        if let Some(node) = self.nodes.get_mut(at) {
-            node.end.push(child);
-        }
+        at.end.push(*child);
+        Ok(())
     }
 
     /// Calls `f` with the child of every pattern that matches the normalized `path`.
-    pub(crate) fn for_each(&self, path: &str, f: &mut impl FnMut(NodeId)) {
+    pub(crate) fn for_each<'t>(&'t self, path: &str, f: &mut impl FnMut(&'t Node)) {
+        // INVARIANT: a normalized path starts with `/` (spec §6).
         let rest = path.strip_prefix('/').unwrap_or(path);
-        self.walk(0, Some(rest), f);
+        self.walk(Some(rest), f);
     }
 
     /// `rest` is the unmatched part of the path (segments joined by `/`), or `None`
     /// once every segment is consumed.
-    fn walk(&self, at: u32, rest: Option<&str>, f: &mut impl FnMut(NodeId)) {
-        let Some(node) = self.nodes.get(at as usize) else {
-            return;
-        };
-        for &tail in &node.tail {
+    fn walk<'t>(&'t self, rest: Option<&str>, f: &mut impl FnMut(&'t Node)) {
+        for tail in &self.tail {
             f(tail);
         }
         let Some(rest) = rest else {
-            for &end in &node.end {
+            for end in &self.end {
                 f(end);
             }
             return;
@@ -93,17 +81,17 @@ impl PathTrie {
             Some((s, a)) => (s, Some(a)),
             None => (rest, None),
         };
-        if let Some(&next) = node.literal.get(segment) {
-            self.walk(next, after, f);
+        if let Some(next) = self.literal.get(segment) {
+            next.walk(after, f);
         }
-        if let Some(next) = node.one {
+        if let Some(next) = &self.one {
             if !segment.is_empty() {
-                self.walk(next, after, f);
+                next.walk(after, f);
             }
         }
-        for (parts, next) in &node.globs {
+        for (parts, next) in &self.globs {
             if glob_matches(parts, segment) {
-                self.walk(*next, after, f);
+                next.walk(after, f);
             }
         }
     }

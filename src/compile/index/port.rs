@@ -1,16 +1,16 @@
 //! Port table: inclusive ranges, scanned (policies name few distinct ports).
 
-use crate::compile::NodeId;
+use crate::compile::Node;
 
 #[derive(Debug, Default)]
 pub(crate) struct PortIndex {
-    pub(crate) entries: Vec<((u16, u16), NodeId)>,
+    pub(crate) entries: Vec<((u16, u16), Box<Node>)>,
 }
 
 impl PortIndex {
-    pub(crate) fn for_each(&self, port: u16, f: &mut impl FnMut(NodeId)) {
-        for &((lo, hi), child) in &self.entries {
-            if lo <= port && port <= hi {
+    pub(crate) fn for_each<'t>(&'t self, port: u16, f: &mut impl FnMut(&'t Node)) {
+        for ((lo, hi), child) in &self.entries {
+            if *lo <= port && port <= *hi {
                 f(child);
             }
         }

@@ -9,26 +9,34 @@
 //! byte, and keys compared inline a word at a time.
 
 use crate::check::path_pattern::bytes_eq;
-use crate::compile::NodeId;
 
 /// One occupied slot.
 #[derive(Debug)]
-struct Slot {
+struct Slot<V> {
     hash: u64,
     key: Box<str>,
-    child: NodeId,
+    value: V,
 }
 
-/// Strings to subtrees.
+/// Strings to values (the host index: to subtrees).
 ///
 /// INVARIANT: `slots.len()` is a power of two (or 0) and more than twice `len`, so
-/// every probe sequence reaches an empty slot.
-#[derive(Debug, Default)]
-pub(crate) struct StrTable {
-    slots: Vec<Option<Slot>>,
+/// every probe sequence reaches an empty slot, and a probe position masked with
+/// `slots.len() - 1` is always a slot.
+#[derive(Debug)]
+pub(crate) struct StrTable<V> {
+    slots: Vec<Option<Slot<V>>>,
     len: usize,
 }
 
+impl<V> Default for StrTable<V> {
+    fn default() -> StrTable<V> {
+        StrTable {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// Multiply-rotate over 8-byte words, as `FxHasher`; the last partial word is read as
@@ -59,63 +67,73 @@ fn hash(key: &[u8]) -> u64 {
     add(h, last)
 }
 
-impl StrTable {
+impl<V> StrTable<V> {
     /// The first slot to probe for `hash` (the high bits: the multiply mixes upward).
     fn home(&self, hash: u64) -> usize {
         let mask = self.slots.len().wrapping_sub(1);
         (hash >> 32) as usize & mask
     }
 
-    /// Maps `key` to `child`, replacing what it mapped to before.
-    pub(crate) fn insert(&mut self, key: &str, child: NodeId) {
+    /// Maps `key` to `value`, unless `key` is already mapped: then `value` is given
+    /// back and the table is unchanged.
+    pub(crate) fn insert(&mut self, key: &str, value: V) -> Result<(), V> {
         if (self.len + 1) * 2 >= self.slots.len() {
             self.grow();
         }
         let h = hash(key.as_bytes());
         let mask = self.slots.len().wrapping_sub(1);
         let mut at = self.home(h);
+        // INVARIANT (see the type): `at` is always a slot, and the loop ends at an
+        // empty one; were it not, the value would be given back, never dropped.
         while let Some(slot) = self.slots.get_mut(at) {
             match slot {
-                Some(s) if s.hash == h && *s.key == *key => {
-                    s.child = child;
-                    return;
-                }
+                Some(s) if s.hash == h && *s.key == *key => return Err(value),
                 Some(_) => at = (at + 1) & mask,
                 None => {
                     *slot = Some(Slot {
                         hash: h,
                         key: key.into(),
-                        child,
+                        value,
                     });
                     self.len += 1;
-                    return;
+                    return Ok(());
                 }
+            }
+        }
+        Err(value)
+    }
+
+    /// Doubles the table (at least 8 slots) and moves every entry to its new slot.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(8);
+        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
+        let mask = size - 1;
+        for slot in old.into_iter().flatten() {
+            let mut at = self.home(slot.hash);
+            // INVARIANT: there are more empty slots than entries, and `at` is masked.
+            while let Some(Some(_)) = self.slots.get(at) {
+                at = (at + 1) & mask;
+            }
+            if let Some(empty) = self.slots.get_mut(at) {
+                *empty = Some(slot);
             }
         }
     }
 
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(8);
-        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
-        self.len = 0;
-        for slot in old.into_iter().flatten() {
-            self.insert(&slot.key, slot.child);
-        }
-    }
-
-    /// The child of `key`, if any.
+    /// The value of `key`, if any.
     #[inline]
-    pub(crate) fn get(&self, key: &str) -> Option<NodeId> {
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
         if self.len == 0 {
             return None;
         }
         let h = hash(key.as_bytes());
         let mask = self.slots.len().wrapping_sub(1);
         let mut at = self.home(h);
-        // Ends at an empty slot, which the invariant guarantees.
+        // INVARIANT (see the type): `at` is always a slot, and the loop ends at an
+        // empty one.
         while let Some(Some(slot)) = self.slots.get(at) {
             if slot.hash == h && bytes_eq(slot.key.as_bytes(), key.as_bytes()) {
-                return Some(slot.child);
+                return Some(&slot.value);
             }
             at = (at + 1) & mask;
         }
@@ -136,15 +154,16 @@ mod tests {
             .chain(["", "a", "ab", "abcdefgh", "abcdefghi"].map(String::from))
             .collect();
         for (i, k) in keys.iter().enumerate() {
-            table.insert(k, NodeId(i as u32));
+            assert_eq!(table.insert(k, i), Ok(()));
         }
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(table.get(k), Some(NodeId(i as u32)), "{k}");
+            assert_eq!(table.get(k), Some(&i), "{k}");
         }
         for missing in ["svc1.ns1.svcx", "abcdefg", "b", "svc300.ns6.svc"] {
             assert_eq!(table.get(missing), None, "{missing}");
         }
-        table.insert("a", NodeId(9999));
-        assert_eq!(table.get("a"), Some(NodeId(9999)));
+        // A key is mapped once: a second value is given back, the first kept.
+        assert_eq!(table.insert("a", 9999), Err(9999));
+        assert_eq!(table.get("a"), Some(&(keys.len() - 4)));
     }
 }
