@@ -409,3 +409,42 @@ impl Policy {
             .map(|(i, rule)| RuleInfo::new(&checked.sites, i, &rule.name, rule.kind))
     }
 }
+
+/// Debugging aids: the compiled decision tree, written out and checked.
+impl Policy {
+    /// The decision tree this policy decides with, written out for people: each split
+    /// with the attribute it looks up and one line per key, each leaf with its rules
+    /// and the conditions they still check (the others were looked up by the splits
+    /// above). For reading, not parsing: the format may change.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile(r#"
+    ///     allow "probes" { path "/healthz" }
+    ///     deny "no deletes" { method DELETE  not identity "spiffe://p/ns/ops/sa/*" }
+    /// "#)?;
+    /// assert_eq!(
+    ///     policy.dump_tree(),
+    ///     "leaf\n  allow \"probes\" if path\n  deny \"no deletes\" if method, not identity\n",
+    /// );
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn dump_tree(&self) -> String {
+        self.inner.tree.dump(&self.inner.checked)
+    }
+
+    /// Checks the compiled tree's invariants against the policy: every rule that can
+    /// match sits under every key of the condition it was placed by, no leaf skips a
+    /// condition that no split above it looked up, and leaves hold the policy's own
+    /// rules in source order. Every tree [`Policy::compile`] builds passes; the tests
+    /// and the fuzz targets check it. An error names the broken invariant and where
+    /// it is, and is a bug to report.
+    ///
+    /// ```
+    /// let policy = portcullis::Policy::compile(r#"allow "read" { method GET, HEAD }"#)?;
+    /// assert_eq!(policy.validate_tree(), Ok(()));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn validate_tree(&self) -> Result<(), String> {
+        self.inner.tree.validate(&self.inner.checked)
+    }
+}

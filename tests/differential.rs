@@ -1,5 +1,6 @@
 //! Differential test: the compiled decision tree against the reference evaluator in
 //! `portcullis-support` (`support/src/reference`), on random policies and random requests drawn from shared pools.
+//! Every compiled tree is also checked with `Policy::validate_tree` (in `Compiled::new`).
 //!
 //! The number of cases is proptest's default (256), or `PROPTEST_CASES`:
 //!

@@ -6,7 +6,8 @@
 //! The reference's proptest strategies build the policy, the split into sources, the
 //! options and the requests, from a random stream seeded by the fuzzer's bytes, so
 //! every input is a different structured case. The reference code is not copied: it is the same module the
-//! `differential` test uses.
+//! `differential` test uses, and its `Compiled::new` also checks every compiled tree's
+//! invariants (`Policy::validate_tree`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

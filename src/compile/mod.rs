@@ -24,10 +24,18 @@
 //! selects plus `rest`: the work grows with the request (its path's segments, its
 //! identity's slashes), not with the number of rules. How the splits are chosen is in
 //! [`build`].
+//!
+//! Children are owned by their parent and a leaf owns the conditions it checks, so no
+//! index or range can point outside the tree. What the types cannot hold (every rule
+//! under every key of its condition, no condition skipped that no split looked up) is
+//! checked by [`Tree::validate`]; [`Tree::dump`] writes a tree out for people. Both
+//! are debugging aids, public as `Policy::validate_tree` and `Policy::dump_tree`.
 
 mod build;
+mod dump;
 pub(crate) mod hash;
 pub(crate) mod index;
+mod validate;
 
 use std::sync::Arc;
 
@@ -67,6 +75,8 @@ pub(crate) struct LeafRule {
 pub(crate) struct Check {
     /// The condition is `not ...`.
     pub(crate) negated: bool,
+    /// Which condition of its rule this is (for the dump and [`Tree::validate`]).
+    pub(crate) cond: u32,
     pub(crate) test: CheckTest,
 }
 
@@ -104,7 +114,7 @@ pub(crate) enum Node {
 /// INVARIANT: every rule that matches a request is in a leaf reachable by that request
 /// (indexes are complete); an index reaches a child only when the request matches the
 /// child's key exactly as the condition the key came from would (indexes are exact:
-/// leaves skip that condition).
+/// leaves skip that condition). [`Tree::validate`] checks both against the policy.
 #[derive(Debug)]
 pub(crate) struct Tree {
     pub(crate) root: Node,

@@ -14,13 +14,13 @@ use crate::check::{CheckedPolicy, Cond, CondTest, Keyed};
 use crate::compile::hash::FxHashMap;
 use crate::compile::index::{
     CidrIndex, Dim, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
-    insert_new,
+    insert_new, text,
 };
 use crate::compile::{Node, to_u32};
 
 /// One key of a condition, borrowed from the checked policy.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Key<'p> {
+pub(crate) enum Key<'p> {
     Method(&'p str),
     Identity(&'p IdentityGlob),
     Path(&'p PathPattern),
@@ -42,6 +42,19 @@ enum KeyId<'p> {
 }
 
 impl<'p> Key<'p> {
+    /// The key as the dump shows it and [`Index::children`] lists it.
+    pub(crate) fn text(&self) -> String {
+        match *self {
+            Key::Method(m) => text::method(m),
+            Key::Identity(g) => text::identity(g),
+            Key::Path(p) => text::path_pattern(p),
+            Key::Host(h) => text::host(h),
+            Key::Port(r) => text::port(r),
+            Key::Source(n) => text::net(n),
+            Key::Bytes(b) => text::bytes(b),
+        }
+    }
+
     fn id(&self) -> KeyId<'p> {
         match *self {
             Key::Method(m) => KeyId::Text(0, m),
@@ -66,7 +79,7 @@ impl<'p> Key<'p> {
 
 /// The dimension a condition offers, if it can be indexed; its keys are appended to
 /// `out`.
-fn keys<'p>(cond: &'p Cond, out: &mut Vec<Key<'p>>) -> Option<Dim<'p>> {
+pub(crate) fn keys<'p>(cond: &'p Cond, out: &mut Vec<Key<'p>>) -> Option<Dim<'p>> {
     if cond.negated {
         return None;
     }
@@ -229,7 +242,7 @@ pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, Box<Node>)>) -> O
         if placed.is_err() {
             debug_assert!(
                 false,
-                "a key of another kind, or twice, in a split on {dim:?}"
+                "a key of another kind, or twice, in a split on {dim}"
             );
             return None;
         }

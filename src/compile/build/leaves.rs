@@ -13,7 +13,7 @@ use super::{Builder, Placed};
 
 /// How expensive a condition is to check in a leaf, roughly: leaves check the cheap
 /// ones first, so that a rule that fails on its method never runs its regex.
-fn cost(cond: &Cond) -> u8 {
+pub(crate) fn cost(cond: &Cond) -> u8 {
     match &cond.test {
         CondTest::Present(_) => 0,
         CondTest::Method(_) | CondTest::Port(_) => 1,
@@ -37,8 +37,8 @@ fn cost(cond: &Cond) -> u8 {
     }
 }
 
-/// The leaf form of condition `cond` (see [`CheckTest`]).
-fn prepare(cond: &Arc<Cond>) -> Check {
+/// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
+fn prepare(cond: &Arc<Cond>, c: u32) -> Check {
     let test = match &cond.test {
         CondTest::Identity(globs) => match globs.as_slice() {
             [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
@@ -52,6 +52,7 @@ fn prepare(cond: &Arc<Cond>) -> Check {
     };
     Check {
         negated: cond.negated,
+        cond: c,
         test,
     }
 }
@@ -73,12 +74,12 @@ impl Builder<'_> {
             for (c, cond) in rule.conditions.iter().enumerate() {
                 let proven = c < 64 && placed.proven & (1 << c) != 0;
                 if !proven {
-                    order.push((cost(cond), cond));
+                    order.push((cost(cond), to_u32(c), cond));
                 }
             }
             // Stable: equal costs keep source order.
-            order.sort_by_key(|&(cost, _)| cost);
-            let checks = order.iter().map(|&(_, cond)| prepare(cond)).collect();
+            order.sort_by_key(|&(cost, _, _)| cost);
+            let checks = order.iter().map(|&(_, c, cond)| prepare(cond, c)).collect();
             let role = match rule.kind {
                 RuleKind::Deny => Role::Deny,
                 RuleKind::Allow => Role::Allow,

@@ -20,7 +20,9 @@ use std::sync::Arc;
 use crate::check::{CheckedPolicy, Cond};
 
 use super::Node;
-use keys::{Key, Keys, make_index};
+pub(crate) use keys::{Key, keys};
+use keys::{Keys, make_index};
+pub(crate) use leaves::cost;
 use split::{Scratch, Split};
 
 /// A leaf holds at most this many rules unless no attribute divides them.
@@ -52,8 +54,8 @@ pub(crate) struct Builder<'p> {
     /// Scratch space for [`best_split`](Self::best_split), kept from one node to the
     /// next so that choosing a split allocates nothing.
     scratch: Scratch,
-    /// For a leaf: (cost, condition) of the conditions a rule still checks.
-    order: Vec<(u8, &'p Arc<Cond>)>,
+    /// For a leaf: (cost, number, condition) of the conditions a rule still checks.
+    order: Vec<(u8, u32, &'p Arc<Cond>)>,
     /// Buffers for the rules of a split's children, reused once their subtrees are
     /// built.
     pool: Vec<Vec<Placed>>,

@@ -1,14 +1,14 @@
 //! CIDR tables: for each prefix length in use, a map from network to subtree. A lookup
 //! masks the address once per prefix length.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
-use super::insert_new;
+use super::{insert_new, text};
 
 #[derive(Debug, Default)]
 pub(crate) struct CidrIndex {
@@ -58,6 +58,22 @@ impl CidrIndex {
                         f(child);
                     }
                 }
+            }
+        }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children)).
+    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+        for (prefix, map) in &self.v4 {
+            for (bits, child) in map {
+                let net = Ipv4Net::new(Ipv4Addr::from(*bits), *prefix).map(IpNet::V4);
+                out.push((net.map_or_else(|e| e.to_string(), |n| text::net(&n)), child));
+            }
+        }
+        for (prefix, map) in &self.v6 {
+            for (bits, child) in map {
+                let net = Ipv6Net::new(Ipv6Addr::from(*bits), *prefix).map(IpNet::V6);
+                out.push((net.map_or_else(|e| e.to_string(), |n| text::net(&n)), child));
             }
         }
     }

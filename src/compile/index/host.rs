@@ -5,8 +5,8 @@ use crate::check::host_pattern::{HostPattern, suffix_matches};
 use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
-use super::insert_new;
 use super::table::StrTable;
+use super::{insert_new, text};
 
 #[derive(Debug, Default)]
 pub(crate) struct HostIndex {
@@ -56,5 +56,16 @@ impl HostIndex {
         if let Some(child) = &self.any {
             f(child);
         }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children)).
+    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+        out.extend(self.exact.iter().map(|(n, c)| (text::host_exact(n), &**c)));
+        out.extend(
+            self.suffix
+                .iter()
+                .map(|(s, c)| (text::host_suffix(s), &**c)),
+        );
+        out.extend(self.any.iter().map(|c| (text::host_any(), &**c)));
     }
 }

@@ -5,7 +5,7 @@ use crate::check::identity_glob::IdentityGlob;
 use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
-use super::insert_new;
+use super::{insert_new, text};
 
 #[derive(Debug, Default)]
 pub(crate) struct IdentityIndex {
@@ -65,5 +65,17 @@ impl IdentityIndex {
                 f(child);
             }
         }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children)).
+    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+        let exact = self
+            .exact
+            .iter()
+            .map(|(s, c)| (text::identity_exact(s), &**c));
+        let dirs = self.last_segment.iter();
+        let dirs = dirs.map(|(p, c)| (text::identity_one_segment(p), &**c));
+        let others = self.others.iter().map(|(g, c)| (text::identity(g), &**c));
+        out.extend(exact.chain(dirs).chain(others));
     }
 }

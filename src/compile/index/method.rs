@@ -3,6 +3,8 @@
 use crate::check::path_pattern::bytes_eq;
 use crate::compile::Node;
 
+use super::text;
+
 /// Methods and their subtrees. Policies name few distinct methods, so a linear scan
 /// over short strings beats hashing.
 #[derive(Debug, Default)]
@@ -17,5 +19,14 @@ impl MethodIndex {
                 f(child);
             }
         }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children)).
+    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+        out.extend(
+            self.entries
+                .iter()
+                .map(|(m, child)| (text::method(m), &**child)),
+        );
     }
 }

@@ -9,8 +9,10 @@ mod method;
 mod path;
 mod port;
 mod table;
+pub(crate) mod text;
 
 use std::collections::hash_map::Entry;
+use std::fmt;
 use std::hash::Hash;
 
 pub(crate) use cidr::CidrIndex;
@@ -38,6 +40,22 @@ pub(crate) enum Dim<'a> {
     Header(&'a str),
     /// A caller attribute, by its key.
     Attr(&'a str),
+}
+
+impl fmt::Display for Dim<'_> {
+    /// `method`, …, `header "x-tenant"`, `attr "tenant"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dim::Method => f.write_str("method"),
+            Dim::Identity => f.write_str("identity"),
+            Dim::Path => f.write_str("path"),
+            Dim::Host => f.write_str("host"),
+            Dim::Port => f.write_str("port"),
+            Dim::Source => f.write_str("source"),
+            Dim::Header(name) => write!(f, "header {}", text::quoted(name.as_bytes())),
+            Dim::Attr(key) => write!(f, "attr {}", text::quoted(key.as_bytes())),
+        }
+    }
 }
 
 /// One attribute's index.
@@ -99,6 +117,39 @@ impl Index {
                 }
             }
         }
+    }
+
+    /// The attribute this index looks up.
+    pub(crate) fn dim(&self) -> Dim<'_> {
+        match self {
+            Index::Method(_) => Dim::Method,
+            Index::Identity(_) => Dim::Identity,
+            Index::Path(_) => Dim::Path,
+            Index::Host(_) => Dim::Host,
+            Index::Port(_) => Dim::Port,
+            Index::Source(_) => Dim::Source,
+            Index::Header(name, _) => Dim::Header(name),
+            Index::Attr(name, _) => Dim::Attr(name),
+        }
+    }
+
+    /// Every child with its key (as the functions of [`text`] write keys), sorted by
+    /// key: for the dump and the validation of a tree, not for evaluation.
+    pub(crate) fn children(&self) -> Vec<(String, &Node)> {
+        let mut children = Vec::new();
+        match self {
+            Index::Method(index) => index.children(&mut children),
+            Index::Identity(index) => index.children(&mut children),
+            Index::Path(trie) => trie.children(&mut Vec::new(), &mut children),
+            Index::Host(index) => index.children(&mut children),
+            Index::Port(index) => index.children(&mut children),
+            Index::Source(index) => index.children(&mut children),
+            Index::Header(_, index) | Index::Attr(_, index) => index.children(&mut children),
+        }
+        // Stable: children under equal keys (path patterns spelled differently) keep
+        // their order.
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        children
     }
 }
 

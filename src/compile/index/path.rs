@@ -9,6 +9,8 @@ use crate::check::path_pattern::{PathPattern, Segment, glob_matches};
 use crate::compile::Node;
 use crate::compile::hash::FxHashMap;
 
+use super::text;
+
 /// A trie node: the patterns that continue with a segment, by the kind of segment.
 #[derive(Debug, Default)]
 pub(crate) struct PathTrie {
@@ -93,6 +95,35 @@ impl PathTrie {
             if glob_matches(parts, segment) {
                 next.walk(after, f);
             }
+        }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children));
+    /// `prefix` holds the texts of the segments leading to this trie node.
+    pub(crate) fn children<'t>(
+        &'t self,
+        prefix: &mut Vec<String>,
+        out: &mut Vec<(String, &'t Node)>,
+    ) {
+        out.extend(self.end.iter().map(|c| (text::path(prefix), c)));
+        if !self.tail.is_empty() {
+            prefix.push("**".to_string());
+            out.extend(self.tail.iter().map(|c| (text::path(prefix), c)));
+            prefix.pop();
+        }
+        let literal = self
+            .literal
+            .iter()
+            .map(|(lit, next)| (lit.to_string(), next));
+        let one = self.one.iter().map(|next| ("*".to_string(), &**next));
+        let globs = self
+            .globs
+            .iter()
+            .map(|(parts, next)| (parts.join("*"), next));
+        for (segment, next) in literal.chain(one).chain(globs) {
+            prefix.push(segment);
+            next.children(prefix, out);
+            prefix.pop();
         }
     }
 }

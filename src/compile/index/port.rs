@@ -2,6 +2,8 @@
 
 use crate::compile::Node;
 
+use super::text;
+
 #[derive(Debug, Default)]
 pub(crate) struct PortIndex {
     pub(crate) entries: Vec<((u16, u16), Box<Node>)>,
@@ -14,5 +16,14 @@ impl PortIndex {
                 f(child);
             }
         }
+    }
+
+    /// Appends every child with its key (see [`Index::children`](super::Index::children)).
+    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+        out.extend(
+            self.entries
+                .iter()
+                .map(|(r, child)| (text::port(*r), &**child)),
+        );
     }
 }

@@ -139,6 +139,11 @@ impl<V> StrTable<V> {
         }
         None
     }
+
+    /// Every key and its value, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.slots.iter().flatten().map(|s| (&*s.key, &s.value))
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +167,7 @@ mod tests {
         for missing in ["svc1.ns1.svcx", "abcdefg", "b", "svc300.ns6.svc"] {
             assert_eq!(table.get(missing), None, "{missing}");
         }
+        assert_eq!(table.iter().count(), keys.len());
         // A key is mapped once: a second value is given back, the first kept.
         assert_eq!(table.insert("a", 9999), Err(9999));
         assert_eq!(table.get("a"), Some(&(keys.len() - 4)));

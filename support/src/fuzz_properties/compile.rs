@@ -1,5 +1,6 @@
 //! The `compile` target's property: checking and compiling arbitrary source never
-//! panics; errors always have diagnostics and render.
+//! panics; a compiled tree keeps its invariants (`Policy::validate_tree`); errors
+//! always have diagnostics and render.
 
 use portcullis::Policy;
 
@@ -7,6 +8,10 @@ use portcullis::Policy;
 pub fn check(text: &str) {
     match Policy::compile(text) {
         Ok(policy) => {
+            if let Err(e) = policy.validate_tree() {
+                panic!("the compiled tree breaks an invariant: {e}");
+            }
+            let _ = policy.dump_tree();
             let _ = policy.run_tests();
         }
         Err(err) => {

@@ -24,9 +24,10 @@ pub struct Compiled<'a> {
 
 impl<'a> Compiled<'a> {
     /// The model's text cut at `cuts`, compiled with `options`: as one source when
-    /// there is one piece, else as several (`part0.pcl`, `part1.pcl`, …). The error is a
-    /// message with the diagnostics and the texts (the generator only makes valid
-    /// policies).
+    /// there is one piece, else as several (`part0.pcl`, `part1.pcl`, …), its tree
+    /// checked with `Policy::validate_tree`. The error is a message with the
+    /// diagnostics (or the broken tree invariant) and the texts (the generator only
+    /// makes valid policies).
     pub fn new(model: &'a model::Policy, cuts: &[usize], options: Options) -> Result<Self, String> {
         let texts = model.print_split(cuts);
         let compiled = if texts.len() == 1 {
@@ -40,12 +41,21 @@ impl<'a> Compiled<'a> {
             )
         };
         match compiled {
-            Ok(policy) => Ok(Compiled {
-                model,
-                texts,
-                policy: policy.with_options(options),
-                options,
-            }),
+            Ok(policy) => {
+                policy.validate_tree().map_err(|e| {
+                    format!(
+                        "the compiled tree breaks an invariant: {e}\n--- policy ({} sources) ---\n{}",
+                        texts.len(),
+                        texts.join(NEXT_SOURCE)
+                    )
+                })?;
+                Ok(Compiled {
+                    model,
+                    texts,
+                    policy: policy.with_options(options),
+                    options,
+                })
+            }
             Err(e) => Err(format!(
                 "the generated policy does not compile:\n{e}\n--- policy ({} sources) ---\n{}",
                 texts.len(),
