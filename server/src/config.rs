@@ -15,6 +15,20 @@ use crate::forward_auth::TrustedProxies;
 
 /// The configuration of a [`Server`](crate::Server).
 ///
+/// `portcullis serve`'s flags fill it; a program that embeds the server can also read
+/// it with serde (the fields below, spelled in kebab case as the flags are; `options`
+/// as the core's `Options`):
+///
+/// ```
+/// let config: portcullis_server::ServeConfig = serde_json::from_str(r#"{
+///     "policies": ["policy.pcl"], "grpc": "127.0.0.1:9191",
+///     "trusted-proxies": ["10.0.0.0/8"], "decision-log": "-",
+///     "options": {"semicolon": "strip"}, "limits": {"max-connections": 512}
+/// }"#)?;
+/// assert_eq!(config.decision_log, Some(portcullis_server::LogTarget::Stdout));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
 /// ```
 /// use portcullis_server::ServeConfig;
 /// let mut config = ServeConfig::new(["policy.pcl"]);
@@ -24,7 +38,7 @@ use crate::forward_auth::TrustedProxies;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct ServeConfig {
     /// The enforced policy's files (`-p`), compiled as one policy in this order.
@@ -49,8 +63,8 @@ pub struct ServeConfig {
     /// Where each decision is written as a JSON line (`--decision-log`).
     #[serde(default)]
     pub decision_log: Option<LogTarget>,
-    /// The normalization options requests are evaluated with.
-    #[serde(skip)]
+    /// The normalization options requests are evaluated with (kept across reloads).
+    #[serde(default)]
     pub options: Options,
     /// Timeouts and limits of the listeners.
     #[serde(default)]
@@ -161,7 +175,7 @@ impl fmt::Display for LogTarget {
 /// Timeouts and limits that keep slow, idle or too many clients from holding the
 /// server. The defaults suit a sidecar in front of one proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 #[non_exhaustive]
 pub struct Limits {
     /// HTTP listeners: a request's headers must arrive within this time, and an idle
