@@ -4,7 +4,6 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -364,10 +363,12 @@ async fn bind(
 }
 
 /// `portcullis serve`: starts the server, prints `listening KIND ADDRESS` on stderr
-/// for each listener, reloads on SIGHUP, and on SIGTERM or SIGINT stops gracefully
-/// and returns 0. Returns 1 when it cannot start (2 for an incomplete configuration),
-/// after printing why on stderr.
-pub fn run(config: ServeConfig) -> ExitCode {
+/// for each listener, reloads on SIGHUP, and on SIGTERM or SIGINT stops gracefully.
+///
+/// Returns the exit status: 0 after a graceful stop; 1 when it cannot start (a
+/// policy that does not compile, an address that cannot be bound), 2 for an
+/// incomplete configuration, after printing why on stderr.
+pub fn run(config: ServeConfig) -> u8 {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("portcullis-serve")
@@ -376,13 +377,13 @@ pub fn run(config: ServeConfig) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("portcullis: cannot start the runtime: {error}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
     runtime.block_on(serve(config))
 }
 
-async fn serve(config: ServeConfig) -> ExitCode {
+async fn serve(config: ServeConfig) -> u8 {
     use tokio::signal::unix::{SignalKind, signal};
     // Installed before anything is announced, so that a signal sent as soon as the
     // `listening` lines appear is handled, not fatal.
@@ -393,7 +394,7 @@ async fn serve(config: ServeConfig) -> ExitCode {
     );
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = signals else {
         eprintln!("portcullis: cannot install the signal handlers");
-        return ExitCode::from(1);
+        return 1;
     };
     let server = match Server::start(config).await {
         Ok(server) => server,
@@ -404,7 +405,7 @@ async fn serve(config: ServeConfig) -> ExitCode {
                 | StartError::Shadow(ReloadError::Compile(_)) => eprint!("{text}"),
                 _ => eprintln!("portcullis: {text}"),
             }
-            return ExitCode::from(error.exit_code());
+            return error.exit_code();
         }
     };
     for (name, address) in server.listeners() {
@@ -422,5 +423,5 @@ async fn serve(config: ServeConfig) -> ExitCode {
         }
     }
     server.shutdown().await;
-    ExitCode::SUCCESS
+    0
 }

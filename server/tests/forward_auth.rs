@@ -1,7 +1,12 @@
 //! Forward auth over HTTP as nginx, Traefik and Caddy call it, through raw HTTP/1.1 on
 //! a socket (so that nothing normalizes the paths on the way); the admin endpoints;
 //! the decision log; `--shadow`; timeouts and limits.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -1,6 +1,11 @@
 //! Envoy's side of `ext_authz`: a real gRPC client (tonic) calling `Check` on a
 //! running server with requests shaped as Envoy sends them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! The wire-to-request mappings and the answers, without a socket: Envoy
 //! `CheckRequest`s shaped as Envoy sends them, forwarded headers as nginx, Traefik and
 //! Caddy send them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::HashMap;
 

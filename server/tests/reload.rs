@@ -2,7 +2,12 @@
 //! renames, the Kubernetes `..data` symlink swap, a vanished file), and a policy
 //! swapped dozens of times, broken versions included, under load from several
 //! clients: no error, and every decision one of the two good policies'.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

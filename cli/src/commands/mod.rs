@@ -6,6 +6,7 @@ pub mod check;
 pub mod eval;
 pub mod explain;
 pub mod import;
+pub mod serve;
 pub mod test;
 
 use std::io::{self, Write};
@@ -29,6 +30,8 @@ pub enum Command {
     Test(test::Args),
     /// Translate policies of another system (Istio) into one Portcullis policy
     Import(import::Args),
+    /// Answer Envoy, nginx, Traefik and Caddy: allow or deny each request they ask about
+    Serve(serve::Args),
 }
 
 impl Command {
@@ -40,6 +43,7 @@ impl Command {
             Command::Explain(args) => explain::check_usage(args),
             Command::Test(args) => stdin_at_most_once(&args.files),
             Command::Import(args) => import::check_usage(args),
+            Command::Serve(args) => serve::check_usage(args),
         }
     }
 
@@ -51,6 +55,7 @@ impl Command {
             Command::Explain(args) => explain::run(&args),
             Command::Test(args) => test::run(&args),
             Command::Import(args) => import::run(&args),
+            Command::Serve(args) => serve::run(&args),
         }
     }
 }
