@@ -204,7 +204,7 @@ impl Default for Limits {
         Limits {
             header_read_timeout_ms: 10_000,
             max_header_bytes: 64 * 1024,
-            max_headers: 128,
+            max_headers: 100,
             max_connections: 4096,
             grpc_keepalive_ms: 30_000,
             grpc_max_concurrent_streams: 1024,

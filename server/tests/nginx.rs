@@ -1,0 +1,295 @@
+//! A real nginx (Debian's package, with `auth_request`) in front of a small backend,
+//! asking a running `serve` about every request, with the configuration that
+//! docs/deploy.md gives (`nginx.conf.template`, placeholders filled in). Requests go
+//! to nginx as raw bytes, so that no client normalizes their paths.
+//!
+//! Without nginx the test is skipped with a note, unless `PORTCULLIS_REQUIRE_NGINX=1`
+//! (CI sets it): then it fails.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{TempDir, raw_http};
+use portcullis_server::{ServeConfig, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const TEMPLATE: &str = include_str!("nginx.conf.template");
+
+const POLICY: &str = r#"
+    default deny
+    allow "anyone reads the catalog" {
+      method GET, HEAD
+      path "/catalog/**"
+      host "shop.example.com"
+    }
+    allow "frontends read orders" {
+      identity "spiffe://example.org/ns/web/sa/frontend"
+      method GET
+      path "/api/v1/orders/{id}"
+    }
+    allow "loopback posts" { method POST  path "/inbox"  source in [127.0.0.0/8] }
+"#;
+
+fn nginx_binary() -> Option<PathBuf> {
+    let candidates = [PathBuf::from("/usr/sbin/nginx")];
+    if let Some(found) = candidates.into_iter().find(|p| p.is_file()) {
+        return Some(found);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("nginx"))
+        .find(|p| p.is_file())
+}
+
+/// A port nobody listens on now (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Kills nginx when the test ends, however it ends.
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_nginx(
+    binary: &Path,
+    dir: &Path,
+    listen: SocketAddr,
+    portcullis: SocketAddr,
+    backend: SocketAddr,
+) -> Nginx {
+    let config = TEMPLATE
+        .replace("@TMP@", &dir.display().to_string())
+        .replace("@LISTEN@", &listen.to_string())
+        .replace("@PORTCULLIS@", &portcullis.to_string())
+        .replace("@BACKEND@", &backend.to_string());
+    for placeholder in ["@TMP@", "@LISTEN@", "@PORTCULLIS@", "@BACKEND@"] {
+        assert!(TEMPLATE.contains(placeholder), "{placeholder}");
+    }
+    let file = dir.join("nginx.conf");
+    std::fs::write(&file, config).unwrap();
+    let child = Command::new(binary)
+        .arg("-p")
+        .arg(dir)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .arg("-c")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let mut nginx = Nginx(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(listen).is_err() {
+        let exited = nginx.0.try_wait().unwrap();
+        if exited.is_some() || Instant::now() > deadline {
+            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            panic!("nginx did not start ({exited:?}):\n{log}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    nginx
+}
+
+/// A backend that answers every request `200`, its body the request head it got, and
+/// remembers the heads.
+async fn start_backend() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let heads = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let heads = Arc::clone(&heads);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                heads.lock().unwrap().push(head.clone());
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+                    head.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (address, seen)
+}
+
+fn request(method: &str, target: &str, extra: &str) -> Vec<u8> {
+    format!("{method} {target} HTTP/1.1\r\nHost: shop.example.com\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n")
+        .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_auth_request_end_to_end() {
+    let Some(binary) = nginx_binary() else {
+        let required = std::env::var("PORTCULLIS_REQUIRE_NGINX").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "nginx is not installed and PORTCULLIS_REQUIRE_NGINX=1: install Debian's \
+             package (`apt-get install -y nginx`), which has auth_request"
+        );
+        eprintln!("note: nginx is not installed; skipping the nginx end-to-end test");
+        return;
+    };
+    let dir = TempDir::new("nginx");
+    let policy = dir.write("policy.pcl", POLICY);
+    let mut config = ServeConfig::new([policy]);
+    config.http = Some("127.0.0.1:0".parse().unwrap());
+    let server = Server::start(config).await.unwrap();
+    let (backend, heads) = start_backend().await;
+    let listen: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let nginx = start_nginx(
+        &binary,
+        dir.path(),
+        listen,
+        server.http_addr().unwrap(),
+        backend,
+    );
+
+    let cert = include_str!("data/spiffe-frontend.pem")
+        .replace('\n', "%0A")
+        .replace(' ', "%20");
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("allowed", request("GET", "/catalog/shoes?size=42", ""), 200),
+        ("allowed, HEAD", request("HEAD", "/catalog/shoes", ""), 200),
+        (
+            "another host",
+            request("GET", "/catalog/shoes", "").replace_host("admin.example.com"),
+            403,
+        ),
+        ("no rule", request("GET", "/admin", ""), 403),
+        ("wrong method", request("DELETE", "/catalog/shoes", ""), 403),
+        (
+            "encoded slash",
+            request("GET", "/catalog/..%2Fadmin", ""),
+            403,
+        ),
+        (
+            "encoded dots",
+            request("GET", "/catalog/%2e%2e/admin", ""),
+            403,
+        ),
+        ("dot segments", request("GET", "/catalog/../admin", ""), 403),
+        ("double slash", request("GET", "//catalog/x", ""), 200),
+        (
+            "forged forwarded headers are overwritten",
+            request(
+                "GET",
+                "/admin",
+                "X-Forwarded-Uri: /catalog/x\r\nX-Forwarded-Method: GET\r\nX-Original-URI: /catalog/x\r\n",
+            ),
+            403,
+        ),
+        (
+            "a forged client certificate is not believed",
+            request(
+                "GET",
+                "/api/v1/orders/1",
+                &format!("X-SSL-Client-Cert: {cert}\r\n"),
+            ),
+            403,
+        ),
+        (
+            "a forged XFCC is not believed",
+            request(
+                "GET",
+                "/api/v1/orders/1",
+                "X-Forwarded-Client-Cert: URI=spiffe://example.org/ns/web/sa/frontend\r\n",
+            ),
+            403,
+        ),
+        (
+            "source from nginx's view of the peer",
+            request("POST", "/inbox", ""),
+            200,
+        ),
+        (
+            "a forged X-Forwarded-For is replaced",
+            request("POST", "/inbox", "X-Forwarded-For: 10.0.0.1\r\n")
+                .replace_host("shop.example.com"),
+            200,
+        ),
+    ];
+    for (name, bytes, status) in cases {
+        let before = heads.lock().unwrap().len();
+        let response = raw_http(listen, &bytes).await;
+        assert_eq!(response.status, status, "{name}: {response:?}");
+        let reached = heads.lock().unwrap().len() > before;
+        assert_eq!(
+            reached,
+            status == 200,
+            "{name}: the backend is reached only when allowed"
+        );
+    }
+
+    // The backend learns the deciding rule, whatever the client claimed.
+    let response = raw_http(
+        listen,
+        &request("GET", "/catalog/a", "X-Portcullis-Rule: forged\r\n"),
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    let head = heads.lock().unwrap().last().unwrap().to_lowercase();
+    assert!(
+        head.contains("x-portcullis-rule: anyone reads the catalog\r\n"),
+        "{head}"
+    );
+    assert!(!head.contains("forged"), "{head}");
+
+    drop(nginx);
+    server.shutdown().await;
+}
+
+trait Host {
+    fn replace_host(self, host: &str) -> Vec<u8>;
+}
+
+impl Host for Vec<u8> {
+    fn replace_host(self, host: &str) -> Vec<u8> {
+        String::from_utf8(self)
+            .unwrap()
+            .replace("Host: shop.example.com", &format!("Host: {host}"))
+            .into_bytes()
+    }
+}
+
+/// The docs quote this very configuration.
+#[test]
+fn the_docs_quote_the_tested_configuration() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/deploy.md")).unwrap();
+    assert!(
+        docs.contains(TEMPLATE.trim_end()),
+        "docs/deploy.md must quote server/tests/nginx.conf.template verbatim"
+    );
+}
