@@ -26,6 +26,45 @@ fn shape(file: &File) -> (serde_json::Value, Vec<Effect>) {
     )
 }
 
+/// `file` with every comment removed.
+fn without_comments(mut file: File) -> File {
+    use portcullis::syntax::Comments;
+    file.end_comments.clear();
+    for d in file.default.iter_mut().chain(&mut file.extra_defaults) {
+        d.comments = Comments::default();
+    }
+    let lists = |list: &mut portcullis::syntax::List| {
+        list.end_comments.clear();
+        for v in &mut list.values {
+            v.comments = Comments::default();
+        }
+    };
+    for l in &mut file.lets {
+        l.comments = Comments::default();
+        if let LetValue::List(list) = &mut l.value {
+            lists(list);
+        }
+    }
+    for r in &mut file.rules {
+        r.comments = Comments::default();
+        r.end_comments.clear();
+        for c in &mut r.conditions {
+            c.comments = Comments::default();
+            if let Test::In(InTarget::List(list)) = &mut c.test {
+                lists(list);
+            }
+        }
+    }
+    for t in &mut file.tests {
+        t.comments = Comments::default();
+        t.end_comments.clear();
+        for e in &mut t.expectations {
+            e.comments = Comments::default();
+        }
+    }
+    file
+}
+
 fn parse_ok(text: &str) -> File {
     match syntax::parse(text) {
         Ok(file) => file,
@@ -68,7 +107,7 @@ fn name(s: &str) -> ValueKind {
 #[test]
 fn spec_example_parses_fully() {
     let file = parse_ok(SPEC_EXAMPLE);
-    assert_eq!(file.default.map(|d| d.effect), Some(Effect::Deny));
+    assert_eq!(file.default.as_ref().map(|d| d.effect), Some(Effect::Deny));
     assert!(file.extra_defaults.is_empty());
     assert_eq!(file.lets.len(), 2);
     assert_eq!(file.lets[0].name.name, "frontends");
@@ -123,7 +162,7 @@ fn spec_example_parses_fully() {
 fn spec_example_spans() {
     let file = parse_ok(SPEC_EXAMPLE);
     let at = |span: portcullis::Span| (span.line, span.column);
-    assert_eq!(at(file.default.unwrap().span), (2, 1));
+    assert_eq!(at(file.default.as_ref().unwrap().span), (2, 1));
     assert_eq!(at(file.lets[1].span), (8, 1));
     let rule = &file.rules[0];
     assert_eq!(at(rule.span), (10, 1));
@@ -192,7 +231,7 @@ fn every_construct() {
         test "empty" {}
         "#,
     );
-    assert_eq!(file.default.map(|d| d.effect), Some(Effect::Allow));
+    assert_eq!(file.default.as_ref().map(|d| d.effect), Some(Effect::Allow));
     let single = |i: usize| match &file.lets[i].value {
         LetValue::Single(v) => v.kind.clone(),
         LetValue::List(l) => panic!("{l:?}"),
@@ -280,7 +319,14 @@ fn layout_is_free() {
         "default\ndeny\nlet\na\n=\n[\n1\n,\n2\n]\nallow\n\"r\"\n{\nmethod\nGET\n,\nHEAD\npath\n\"/x\"\n}\n\
          test \"t\" {\n allow GET \"/\"\n by \"r\" # by\n}\n",
     );
-    assert_eq!(shape(&compact), shape(&spread));
+    // Comments are kept in the tree, beside what they stand by; they change nothing
+    // else.
+    let e = &spread.tests[0].expectations[0];
+    assert_eq!(
+        e.comments.after.as_ref().map(|c| c.text.as_str()),
+        Some("by")
+    );
+    assert_eq!(shape(&compact), shape(&without_comments(spread)));
     let crlf = parse_ok("default deny\r\n\tallow \"r\" {\r\n\tport 1\r\n}\r\n");
     assert_eq!(crlf.rules[0].conditions.len(), 1);
 }
@@ -328,7 +374,7 @@ fn strings_decode_escapes() {
 #[test]
 fn defaults_after_the_first_are_kept_for_the_checker() {
     let file = parse_ok("default allow\ndefault deny\n  default allow");
-    assert_eq!(file.default.map(|d| d.effect), Some(Effect::Allow));
+    assert_eq!(file.default.as_ref().map(|d| d.effect), Some(Effect::Allow));
     let extra: Vec<_> = file
         .extra_defaults
         .iter()
@@ -1000,4 +1046,187 @@ fn words_in_value_positions_are_left_to_the_checker() {
     assert!(
         matches!(&file.rules[0].conditions[0].test, Test::In(InTarget::Name(n)) if n.name == "a-b")
     );
+}
+
+/// A policy with a comment in every place one can stand.
+const COMMENTED: &str = r#"# payments: who may call
+default deny # closed by default
+
+# the web tier
+let frontends = [ # every frontend
+  # the storefront
+  "spiffe://p/ns/web/sa/frontend", # main
+  "spiffe://p/ns/web/sa/checkout",
+  # more to come
+]
+let office = [10.0.0.0/8] # the office
+
+deny "no writes" {} # for now
+
+# reads
+allow "reads" {
+  # who
+  identity in frontends # only them
+  method GET,
+    HEAD # and HEAD
+  # done
+}
+
+test "reads" {
+  # the storefront reads
+  allow GET "/" identity "spiffe://p/ns/web/sa/frontend" # by reads
+  # more later
+}
+# the end
+"#;
+
+#[test]
+fn comments_stay_beside_what_they_stand_by() {
+    let file = parse_ok(COMMENTED);
+    let texts = |c: &[portcullis::syntax::Comment]| -> Vec<String> {
+        c.iter().map(|c| c.text.clone()).collect()
+    };
+    let after = |c: &portcullis::syntax::Comments| c.after.as_ref().map(|c| c.text.clone());
+    let default = file.default.as_ref().unwrap();
+    assert_eq!(texts(&default.comments.before), ["payments: who may call"]);
+    assert_eq!(
+        after(&default.comments).as_deref(),
+        Some("closed by default")
+    );
+
+    let frontends = &file.lets[0];
+    assert_eq!(texts(&frontends.comments.before), ["the web tier"]);
+    let LetValue::List(list) = &frontends.value else {
+        panic!("a list")
+    };
+    assert_eq!(
+        texts(&list.values[0].comments.before),
+        ["every frontend", "the storefront"]
+    );
+    assert_eq!(after(&list.values[0].comments).as_deref(), Some("main"));
+    assert!(list.values[1].comments.is_empty());
+    assert_eq!(texts(&list.end_comments), ["more to come"]);
+    assert_eq!(after(&file.lets[1].comments).as_deref(), Some("the office"));
+
+    assert_eq!(after(&file.rules[0].comments).as_deref(), Some("for now"));
+    let reads = &file.rules[1];
+    assert_eq!(texts(&reads.comments.before), ["reads"]);
+    assert_eq!(texts(&reads.conditions[0].comments.before), ["who"]);
+    assert_eq!(
+        after(&reads.conditions[0].comments).as_deref(),
+        Some("only them")
+    );
+    assert_eq!(
+        after(&reads.conditions[1].comments).as_deref(),
+        Some("and HEAD")
+    );
+    assert_eq!(texts(&reads.end_comments), ["done"]);
+
+    let block = &file.tests[0];
+    let e = &block.expectations[0];
+    assert_eq!(texts(&e.comments.before), ["the storefront reads"]);
+    assert_eq!(after(&e.comments).as_deref(), Some("by reads"));
+    assert_eq!(texts(&block.end_comments), ["more later"]);
+    assert_eq!(texts(&file.end_comments), ["the end"]);
+    assert_eq!(file.end_comments[0].span.line, 29);
+}
+
+#[test]
+fn printing_keeps_every_comment_and_the_item_order() {
+    let file = parse_ok(COMMENTED);
+    let printed = syntax::print(&file);
+    assert_eq!(
+        printed,
+        r#"# payments: who may call
+default deny # closed by default
+
+# the web tier
+let frontends = [
+  # every frontend
+  # the storefront
+  "spiffe://p/ns/web/sa/frontend", # main
+  "spiffe://p/ns/web/sa/checkout",
+  # more to come
+]
+let office = [10.0.0.0/8] # the office
+
+deny "no writes" {} # for now
+
+# reads
+allow "reads" {
+  # who
+  identity in frontends # only them
+  method GET, HEAD # and HEAD
+  # done
+}
+
+test "reads" {
+  # the storefront reads
+  allow GET "/" identity "spiffe://p/ns/web/sa/frontend" # by reads
+  # more later
+}
+
+# the end
+"#
+    );
+    let again = parse_ok(&printed);
+    assert_eq!(shape(&again), shape(&file));
+    assert_eq!(syntax::print(&again), printed);
+
+    // Items are printed in source order, whatever their kind.
+    let text = "allow \"a\" {}\n\nlet x = 1\n\ndefault deny\n\ntest \"t\" {}\n\ndeny \"b\" {}\n";
+    assert_eq!(syntax::print(&parse_ok(text)), text);
+}
+
+#[test]
+fn comments_in_odd_places_find_a_home() {
+    // Wherever a comment is, printing puts it where parsing puts it back.
+    for text in [
+        "allow #a\n \"r\" #b\n { #c\n method #d\n GET, #e\n HEAD #f\n #g\n } #h\n",
+        "let #a\n x = #b\n 1 #c\n",
+        "let x = [ #a\n ]\n",
+        "default #a\n deny\n#b",
+        "test \"t\" { #a\n allow GET #b\n \"/\" by #c\n default }",
+        "allow \"r\" { identity in [\"a\", #a\n \"b\" #b\n ] #c\n not #d\n port 1 }",
+        "#only a comment",
+    ] {
+        let file = parse_ok(text);
+        let printed = syntax::print(&file);
+        let again = parse_ok(&printed);
+        assert_eq!(shape(&again), shape(&file), "{text:?}\n{printed}");
+        assert_eq!(syntax::print(&again), printed, "{text:?}");
+        let count = |t: &str| t.matches('#').count();
+        assert_eq!(count(&printed), count(text), "{text:?}\n{printed}");
+    }
+}
+
+#[test]
+fn comments_in_the_json_form() {
+    let file = parse_ok("# why\nallow \"r\" {\n  port 80 # web\n}\n");
+    let json = serde_json::to_string(&file).unwrap();
+    assert_eq!(
+        json,
+        r#"{"rules":[{"effect":"allow","name":"r","when":[{"subject":"port","test":{"values":[80]},"comments":{"after":"web"}}],"comments":{"before":["why"]}}]}"#
+    );
+    let back: File = serde_json::from_str(&json).unwrap();
+    assert_eq!(syntax::print(&back), syntax::print(&file));
+    // Without comments, the JSON form is as before; an unknown field is refused.
+    assert!(
+        !serde_json::to_string(&parse_ok("allow \"r\" {}"))
+            .unwrap()
+            .contains("comments")
+    );
+    for bad in [
+        r#"{"rules":[{"effect":"allow","name":"r","comments":{"before":["a"],"inline":"b"}}]}"#,
+        r#"{"end_comments":[1]}"#,
+    ] {
+        assert!(serde_json::from_str::<File>(bad).is_err(), "{bad}");
+    }
+    // A line break in a comment from JSON cannot end the comment early.
+    let file: File =
+        serde_json::from_str(r#"{"default":"deny","end_comments":["x\nallow \"all\" {}"]}"#)
+            .unwrap();
+    let text = syntax::print(&file);
+    assert_eq!(text, "default deny\n\n# x allow \"all\" {}\n");
+    assert!(parse_ok(&text).rules.is_empty());
 }

@@ -457,9 +457,9 @@ fn line_table(file: &File, printed: &str) -> Vec<(usize, usize, String)> {
         syntax::print(&one)
     };
     let placed = (|| {
-        if let Some(default) = file.default {
+        if let Some(default) = &file.default {
             place(
-                &alone(&|f| f.default = Some(default)),
+                &alone(&|f| f.default = Some(default.clone())),
                 "/default".into(),
                 &mut cursor,
             )?;

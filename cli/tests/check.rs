@@ -268,7 +268,7 @@ fn check_json_that_is_not_a_policy() {
         ),
         (
             r#"{"colour": "red"}"#,
-            "p.json:/colour: error: unknown field `colour`, expected one of `default`, `let`, `rules`, `tests`",
+            "p.json:/colour: error: unknown field `colour`, expected one of `default`, `let`, `rules`, `tests`, `end_comments`",
         ),
         // A tree the text form cannot hold, at the condition.
         (

@@ -1,14 +1,22 @@
 //! The syntax tree: what a policy file says, before names are resolved.
 //!
 //! Every node carries a [`Span`] pointing back into its source text. The tree is also
-//! the policy's JSON form (`docs/language.md`, *The JSON form*): it derives `serde` with unknown fields rejected,
-//! and spans are left out of the JSON.
+//! the policy's JSON form (`docs/language.md`, *The JSON form*): it derives `serde`
+//! with unknown fields rejected, and spans are left out of the JSON.
+//!
+//! Comments are kept with what they stand beside ([`Comments`]): the comments on
+//! their own lines before an item, a condition, an expectation or a list value, and
+//! the comment at the end of its last line; comments after the last of a block's
+//! conditions (or a list's values, or a file's items) are the block's
+//! `end_comments`. The JSON form holds the comments of items, conditions and
+//! expectations, and leaves the field out when there are none.
 
 use serde::{Deserialize, Serialize};
 
 use crate::span::Span;
 
 /// One parsed policy source: its declarations grouped by kind, each in source order.
+/// Their spans keep the order of the items across kinds, which the printer follows.
 ///
 /// This is also the JSON form of a policy.
 ///
@@ -37,16 +45,75 @@ pub struct File {
     /// `test` blocks, in source order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestBlock>,
+    /// Comments after the last item.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_comments: Vec<Comment>,
+}
+
+/// One comment: its text after the `#` (and after one space, if the comment starts
+/// with one), trailing white space removed. In JSON, a string.
+///
+/// ```
+/// let file = portcullis::syntax::parse("default deny\n#no space\n# one space\n")?;
+/// let texts: Vec<&str> = file.end_comments.iter().map(|c| c.text.as_str()).collect();
+/// assert_eq!(texts, ["no space", "one space"]);
+/// # Ok::<(), portcullis::CompileError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Comment {
+    /// The text, without the `#`.
+    pub text: String,
+    /// Where the comment is, from its `#`.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The comments that stand beside a node: on their own lines just before it, and at
+/// the end of its last line.
+///
+/// ```
+/// let file = portcullis::syntax::parse(
+///     "# who may read\nallow \"reads\" {\n  method GET # and not HEAD\n}\n",
+/// )?;
+/// assert_eq!(file.rules[0].comments.before[0].text, "who may read");
+/// let after = file.rules[0].conditions[0].comments.after.as_ref().map(|c| c.text.as_str());
+/// assert_eq!(after, Some("and not HEAD"));
+/// let json = serde_json::to_string(&file.rules[0].comments)?;
+/// assert_eq!(json, r#"{"before":["who may read"]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comments {
+    /// Comments on their own lines before the node, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<Comment>,
+    /// The comment at the end of the node's last line (boxed: most nodes have
+    /// none, and a tree holds many nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Box<Comment>>,
+}
+
+impl Comments {
+    /// Whether there is no comment.
+    ///
+    /// ```
+    /// assert!(portcullis::syntax::Comments::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.before.is_empty() && self.after.is_none()
+    }
 }
 
 /// `default allow` or `default deny`.
 ///
 /// ```
 /// let file = portcullis::syntax::parse("default allow")?;
-/// assert_eq!(file.default.map(|d| d.effect), Some(portcullis::syntax::Effect::Allow));
+/// assert_eq!(file.default.as_ref().map(|d| d.effect), Some(portcullis::syntax::Effect::Allow));
 /// # Ok::<(), portcullis::CompileError>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DefaultDecl {
     /// The effect when no rule decides.
@@ -54,6 +121,9 @@ pub struct DefaultDecl {
     /// Where the declaration is.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it (not part of the JSON form).
+    #[serde(skip)]
+    pub comments: Comments,
 }
 
 /// An effect: what a decision (or a `default`, or an expectation) says.
@@ -89,6 +159,9 @@ pub struct Let {
     /// Where the whole binding is.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it.
+    #[serde(default, skip_serializing_if = "Comments::is_empty")]
+    pub comments: Comments,
 }
 
 /// What a `let` binds: one value or a bracketed list.
@@ -126,6 +199,9 @@ pub struct List {
     /// From `[` to `]`.
     #[serde(skip)]
     pub span: Span,
+    /// Comments after the last value, before the `]` (not part of the JSON form).
+    #[serde(skip)]
+    pub end_comments: Vec<Comment>,
 }
 
 /// A name: a `let` binding, or a use of one.
@@ -185,6 +261,12 @@ pub struct Rule {
     /// Where the rule is; its start is the keyword.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it.
+    #[serde(default, skip_serializing_if = "Comments::is_empty")]
+    pub comments: Comments,
+    /// Comments after the last condition, before the closing `}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_comments: Vec<Comment>,
 }
 
 /// What a rule does when it matches.
@@ -228,6 +310,9 @@ pub struct Condition {
     /// Where the condition is (from `not` or the subject keyword).
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it.
+    #[serde(default, skip_serializing_if = "Comments::is_empty")]
+    pub comments: Comments,
 }
 
 #[expect(
@@ -329,6 +414,10 @@ pub struct Value {
     /// Where.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it, in a list written one value per line (not part of
+    /// the JSON form).
+    #[serde(skip)]
+    pub comments: Comments,
 }
 
 /// The kinds of value. In JSON a string is a JSON string, an integer a JSON number, and
@@ -392,6 +481,12 @@ pub struct TestBlock {
     /// Where the block is.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it.
+    #[serde(default, skip_serializing_if = "Comments::is_empty")]
+    pub comments: Comments,
+    /// Comments after the last expectation, before the closing `}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_comments: Vec<Comment>,
 }
 
 /// One expectation: `allow|deny METHOD "path" fields... [by ...]`.
@@ -425,6 +520,9 @@ pub struct Expectation {
     /// Where the expectation is; its line is reported when it fails.
     #[serde(skip)]
     pub span: Span,
+    /// The comments beside it.
+    #[serde(default, skip_serializing_if = "Comments::is_empty")]
+    pub comments: Comments,
 }
 
 /// What `by` names: a rule, or the default.

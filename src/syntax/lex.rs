@@ -83,11 +83,25 @@ pub(super) struct Token<'a> {
     pub(super) line_start: bool,
 }
 
-/// A lexed source: its tokens (the last one is [`Kind::Eof`]) and lexical errors.
+/// A comment, as the lexer found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct RawComment<'a> {
+    /// From the `#` to the end of the line (line break excluded).
+    pub(super) span: Span,
+    /// After the `#` and one space, trailing white space removed.
+    pub(super) text: &'a str,
+    /// Whether no token comes before it on its line.
+    pub(super) own_line: bool,
+}
+
+/// A lexed source: its tokens (the last one is [`Kind::Eof`]), comments and lexical
+/// errors.
 #[derive(Debug)]
 pub(super) struct Lexed<'a> {
     /// The tokens, ending with [`Kind::Eof`].
     pub(super) tokens: Vec<Token<'a>>,
+    /// The comments, in source order.
+    pub(super) comments: Vec<RawComment<'a>>,
     /// Lexical errors, in source order.
     pub(super) errors: Vec<(Span, String)>,
 }
@@ -198,11 +212,12 @@ struct Lexer<'a> {
     /// Whether a line feed was crossed since the last token.
     line_start: bool,
     tokens: Vec<Token<'a>>,
+    comments: Vec<RawComment<'a>>,
     errors: Vec<(Span, String)>,
 }
 
 impl<'a> Lexer<'a> {
-    /// Skips spaces, tabs, line breaks and comments.
+    /// Skips spaces, tabs, line breaks and comments, keeping the comments.
     fn skip_trivia(&mut self) {
         let bytes = self.text.as_bytes();
         loop {
@@ -216,11 +231,24 @@ impl<'a> Lexer<'a> {
                     self.line_start = true;
                 }
                 Some(b'#') => {
-                    let comment = bytes.get(self.pos..).unwrap_or_default();
-                    self.pos += comment
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .unwrap_or(comment.len());
+                    let start = self.mark();
+                    let rest = bytes.get(self.pos..).unwrap_or_default();
+                    let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                    let end = self.pos + len;
+                    let whole = self.text.get(self.pos..end).unwrap_or("");
+                    let text = whole.get(1..).unwrap_or("");
+                    let text = text.strip_prefix(' ').unwrap_or(text).trim_end();
+                    self.comments.push(RawComment {
+                        span: Span {
+                            start: start.pos,
+                            end: start.pos + whole.trim_end().len(),
+                            line: start.line,
+                            column: start.column,
+                        },
+                        text,
+                        own_line: self.line_start,
+                    });
+                    self.pos = end;
                 }
                 _ => return,
             }
@@ -266,6 +294,7 @@ pub(super) fn lex(text: &str) -> Lexed<'_> {
         // then fill (reserving a token per four bytes made compiling 10,000 rules a
         // third slower).
         tokens: Vec::with_capacity(text.len() / 8 + 1),
+        comments: Vec::new(),
         errors: Vec::new(),
     };
     loop {
@@ -286,6 +315,7 @@ pub(super) fn lex(text: &str) -> Lexed<'_> {
             });
             return Lexed {
                 tokens: lexer.tokens,
+                comments: lexer.comments,
                 errors: lexer.errors,
             };
         };

@@ -6,6 +6,7 @@
 //! [`print()`] turns a tree back into source text that parses to the same tree.
 
 pub mod ast;
+mod comments;
 pub(crate) mod keyword;
 mod lex;
 mod parse;
@@ -15,8 +16,8 @@ mod string;
 pub use ast::*;
 pub(crate) use parse::parse_source;
 pub(crate) use print::condition_text;
-pub use print::print;
 pub(crate) use print::unprintable;
+pub use print::{print, print_with_spans};
 
 use crate::diagnostic::CompileError;
 

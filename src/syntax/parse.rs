@@ -16,9 +16,9 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{
-    Address, By, Condition, DefaultDecl, Effect, Expectation, Field, File, Ident, InTarget,
-    Integer, Let, LetValue, List, Rule, RuleKind, StringLit, Subject, Test, TestBlock, Value,
-    ValueKind,
+    Address, By, Comments, Condition, DefaultDecl, Effect, Expectation, Field, File, Ident,
+    InTarget, Integer, Let, LetValue, List, Rule, RuleKind, StringLit, Subject, Test, TestBlock,
+    Value, ValueKind,
 };
 use crate::syntax::keyword::{Keyword, is_method, name_shaped};
 use crate::syntax::lex::{self, Kind, Token};
@@ -92,8 +92,11 @@ pub(crate) fn parse_source(name: &str, text: &str) -> (File, Vec<Diagnostic>) {
     };
     parser.items();
     let Parser {
-        file, mut errors, ..
+        mut file,
+        mut errors,
+        ..
     } = parser;
+    super::comments::attach(&mut file, &lexed.comments, text);
     errors.sort_by_key(|e| e.span.start);
     let mut diagnostics: Vec<Diagnostic> = errors
         .iter()
@@ -374,6 +377,7 @@ impl<'a> Parser<'a> {
         let decl = DefaultDecl {
             effect,
             span: self.since(keyword.span),
+            comments: Comments::default(),
         };
         if self.file.default.is_none() {
             self.file.default = Some(decl);
@@ -404,6 +408,7 @@ impl<'a> Parser<'a> {
             name,
             value,
             span: self.since(keyword.span),
+            comments: Comments::default(),
         });
         result
     }
@@ -414,6 +419,7 @@ impl<'a> Parser<'a> {
             LetValue::List(List {
                 values: Vec::new(),
                 span: at,
+                end_comments: Vec::new(),
             })
         };
         if self.peek().kind != Kind::Eq {
@@ -454,6 +460,8 @@ impl<'a> Parser<'a> {
                 name,
                 conditions,
                 span: self.since(keyword.span),
+                comments: Comments::default(),
+                end_comments: Vec::new(),
             });
         }
         Ok(())
@@ -648,6 +656,7 @@ impl<'a> Parser<'a> {
                 subject,
                 test,
                 span: self.since(start),
+                comments: Comments::default(),
             },
             values,
         ))
@@ -702,6 +711,7 @@ impl<'a> Parser<'a> {
         Ok(Value {
             kind,
             span: token.span,
+            comments: Comments::default(),
         })
     }
 
@@ -731,6 +741,7 @@ impl<'a> Parser<'a> {
                     return Ok(List {
                         values,
                         span: self.since(open.span),
+                        end_comments: Vec::new(),
                     });
                 }
                 kind if is_value_start(kind) => {
@@ -757,6 +768,7 @@ impl<'a> Parser<'a> {
         Err(List {
             values,
             span: self.since(open.span),
+            end_comments: Vec::new(),
         })
     }
 
@@ -779,6 +791,8 @@ impl<'a> Parser<'a> {
                 name,
                 expectations,
                 span: self.since(keyword.span),
+                comments: Comments::default(),
+                end_comments: Vec::new(),
             });
         }
         Ok(())
@@ -930,6 +944,7 @@ impl<'a> Parser<'a> {
             fields,
             by,
             span: self.since(keyword.span),
+            comments: Comments::default(),
         })
     }
 }

@@ -1,21 +1,27 @@
 //! Syntax tree → source text.
 //!
-//! The output is canonical: `default`, then the `let` bindings, then the rules, then the
-//! test blocks, with two-space indentation and one condition or expectation per line.
-//! Every tree the parser produces prints to text that parses back to the same tree
-//! (spans aside). Trees from elsewhere (JSON) may hold what no source can say; those
-//! parts are printed so that reading the text back fails with an error, never so that
-//! it silently means something else:
+//! The output is canonical: the items in the order of their spans (source order for a
+//! parsed tree; items without a span, from JSON or built in code, come after, in the
+//! order `default`, `let`s, rules, tests), a blank line between items (but not
+//! between consecutive `default`s or `let`s), two-space indentation, one condition or
+//! expectation per line, and every comment beside the node it belongs to. Every
+//! tree the parser produces prints to text that parses back to the same tree (spans
+//! aside), comments included. Trees from elsewhere (JSON) may hold what no source can
+//! say; those parts are printed so that reading the text back fails with an error,
+//! never so that it silently means something else:
 //!
 //! - a method that is not a bare method token is printed as a string;
 //! - a name or an address that would not read back as itself (a keyword, `GET`, `10`,
 //!   text with spaces…) is printed as `!` followed by a string, which is a syntax error;
 //! - an empty list of values, or a test that does not fit its subject, is printed as
-//!   it is and rejected by the parser.
+//!   it is and rejected by the parser;
+//! - a line break in a comment is printed as a space, so that the comment cannot
+//!   end early.
 
+use crate::span::Span;
 use crate::syntax::ast::{
-    By, Condition, Effect, Expectation, Field, File, InTarget, LetValue, List, Rule, Subject, Test,
-    TestBlock, Value, ValueKind,
+    By, Comment, Comments, Condition, DefaultDecl, Effect, Expectation, Field, File, InTarget, Let,
+    LetValue, List, Rule, Subject, Test, TestBlock, Value, ValueKind,
 };
 use crate::syntax::keyword::{Keyword, is_method, is_name};
 use crate::syntax::lex::is_address;
@@ -36,43 +42,438 @@ const MAX_INLINE_LIST: usize = 72;
 /// # Ok::<(), portcullis::CompileError>(())
 /// ```
 pub fn print(file: &File) -> String {
-    let mut out = String::new();
-    for default in file.default.iter().chain(&file.extra_defaults) {
-        out.push_str(Keyword::Default.as_str());
-        out.push(' ');
-        out.push_str(effect(default.effect));
-        out.push('\n');
-    }
-    if !file.lets.is_empty() {
-        separate(&mut out);
-        for binding in &file.lets {
-            out.push_str(Keyword::Let.as_str());
-            out.push(' ');
-            out.push_str(&name(&binding.name.name));
-            out.push_str(" = ");
-            match &binding.value {
-                LetValue::List(list) => out.push_str(&print_list(list, "")),
-                LetValue::Single(value) => out.push_str(&print_value(value)),
-            }
-            out.push('\n');
-        }
-    }
-    for rule in &file.rules {
-        separate(&mut out);
-        print_rule(&mut out, rule);
-    }
-    for block in &file.tests {
-        separate(&mut out);
-        print_test_block(&mut out, block);
-    }
-    out
+    print_with_spans(&mut file.clone())
 }
 
-/// A blank line between sections.
-fn separate(out: &mut String) {
-    if !out.is_empty() {
-        out.push('\n');
+/// Prints a syntax tree like [`print()`] and sets the span of every node (and
+/// comment) to where it is printed, so that a position in the text leads back to
+/// the node printed there. This is how a tree from the JSON form is given places
+/// that diagnostics can point at.
+///
+/// ```
+/// let mut file: portcullis::syntax::File = serde_json::from_str(
+///     r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+///         {"subject": "port", "test": {"values": [80]}}]}]}"#,
+/// )?;
+/// let text = portcullis::syntax::print_with_spans(&mut file);
+/// assert_eq!(text, "allow \"r\" {\n  port 80\n}\n");
+/// let condition = &file.rules[0].conditions[0];
+/// assert_eq!((condition.span.line, condition.span.column), (2, 3));
+/// assert_eq!(&text[condition.span.start..condition.span.end], "port 80");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn print_with_spans(file: &mut File) -> String {
+    let mut p = Printer::default();
+    p.file(file);
+    p.out
+}
+
+/// A condition's text, as printed (on one line unless it holds a long list).
+pub(crate) fn condition_text(condition: &Condition) -> String {
+    let mut p = Printer::default();
+    p.condition(&mut condition.clone(), "");
+    p.out
+}
+
+/// The kinds of item, in the order items without a span are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum ItemKind {
+    Default,
+    Let,
+    Rule,
+    Test,
+}
+
+/// A position in the output, with its line and column.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    pos: usize,
+    line: u32,
+    column: u32,
+}
+
+/// The text printed so far, with the line it ends on.
+#[derive(Debug)]
+struct Printer {
+    out: String,
+    /// The 1-based line being written.
+    line: u32,
+    /// Where that line starts in `out`.
+    line_start: usize,
+}
+
+impl Default for Printer {
+    fn default() -> Printer {
+        Printer {
+            out: String::new(),
+            line: 1,
+            line_start: 0,
+        }
     }
+}
+
+impl Printer {
+    /// Writes `text`, which holds no line break.
+    fn push(&mut self, text: &str) {
+        self.out.push_str(text);
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        self.line = self.line.saturating_add(1);
+        self.line_start = self.out.len();
+    }
+
+    fn mark(&self) -> Mark {
+        let column = self
+            .out
+            .get(self.line_start..)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        Mark {
+            pos: self.out.len(),
+            line: self.line,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The span from `from` to what is written so far.
+    fn since(&self, from: Mark) -> Span {
+        Span {
+            start: from.pos,
+            end: self.out.len(),
+            line: from.line,
+            column: from.column,
+        }
+    }
+
+    /// Writes `text` (no line break) and returns its span.
+    fn token(&mut self, text: &str) -> Span {
+        let from = self.mark();
+        self.push(text);
+        self.since(from)
+    }
+
+    fn keyword(&mut self, keyword: Keyword) {
+        self.push(keyword.as_str());
+    }
+
+    /// `# text`, with any line break in the text written as a space.
+    fn comment(&mut self, comment: &mut Comment) {
+        let from = self.mark();
+        self.push("#");
+        if !comment.text.is_empty() {
+            self.push(" ");
+            if comment.text.contains(['\n', '\r']) {
+                self.push(&comment.text.replace(['\n', '\r'], " "));
+            } else {
+                self.push(&comment.text);
+            }
+        }
+        comment.span = self.since(from);
+    }
+
+    /// The comments on their own lines before a node, each at `indent`.
+    fn before(&mut self, comments: &mut Comments, indent: &str) {
+        for comment in &mut comments.before {
+            self.push(indent);
+            self.comment(comment);
+            self.newline();
+        }
+    }
+
+    /// The comment at the end of a node's last line, if any.
+    fn after(&mut self, comments: &mut Comments) {
+        if let Some(comment) = &mut comments.after {
+            self.push(" ");
+            self.comment(comment);
+        }
+    }
+
+    /// Comments on their own lines at `indent`, after the last node of a block.
+    fn end(&mut self, comments: &mut [Comment], indent: &str) {
+        for comment in comments {
+            self.push(indent);
+            self.comment(comment);
+            self.newline();
+        }
+    }
+
+    fn file(&mut self, file: &mut File) {
+        let File {
+            default,
+            extra_defaults,
+            lets,
+            rules,
+            tests,
+            end_comments,
+        } = file;
+        let mut items: Vec<(Option<usize>, ItemKind, Item<'_>)> = Vec::new();
+        let spanned = |span: Span| (span.end > 0).then_some(span.start);
+        for d in default.iter_mut().chain(extra_defaults.iter_mut()) {
+            items.push((spanned(d.span), ItemKind::Default, Item::Default(d)));
+        }
+        for l in lets.iter_mut() {
+            items.push((spanned(l.span), ItemKind::Let, Item::Let(l)));
+        }
+        for r in rules.iter_mut() {
+            items.push((spanned(r.span), ItemKind::Rule, Item::Rule(r)));
+        }
+        for t in tests.iter_mut() {
+            items.push((spanned(t.span), ItemKind::Test, Item::Test(t)));
+        }
+        // Spanned items in source order, then the others in canonical order (the
+        // sort is stable, and the kinds were pushed in that order).
+        items.sort_by_key(|(start, ..)| start.unwrap_or(usize::MAX));
+        let mut previous: Option<ItemKind> = None;
+        for (_, kind, item) in items {
+            let grouped =
+                previous == Some(kind) && matches!(kind, ItemKind::Default | ItemKind::Let);
+            if previous.is_some() && !grouped {
+                self.newline();
+            }
+            match item {
+                Item::Default(d) => self.default_decl(d),
+                Item::Let(l) => self.binding(l),
+                Item::Rule(r) => self.rule(r),
+                Item::Test(t) => self.test_block(t),
+            }
+            previous = Some(kind);
+        }
+        if !end_comments.is_empty() {
+            if previous.is_some() {
+                self.newline();
+            }
+            self.end(end_comments, "");
+        }
+    }
+
+    fn default_decl(&mut self, decl: &mut DefaultDecl) {
+        self.before(&mut decl.comments, "");
+        let from = self.mark();
+        self.keyword(Keyword::Default);
+        self.push(" ");
+        self.push(effect(decl.effect));
+        decl.span = self.since(from);
+        self.after(&mut decl.comments);
+        self.newline();
+    }
+
+    fn binding(&mut self, binding: &mut Let) {
+        self.before(&mut binding.comments, "");
+        let from = self.mark();
+        self.keyword(Keyword::Let);
+        self.push(" ");
+        binding.name.span = self.token(&name(&binding.name.name));
+        self.push(" = ");
+        match &mut binding.value {
+            LetValue::List(list) => self.list(list, ""),
+            LetValue::Single(value) => self.value(value),
+        }
+        binding.span = self.since(from);
+        self.after(&mut binding.comments);
+        self.newline();
+    }
+
+    fn rule(&mut self, rule: &mut Rule) {
+        self.before(&mut rule.comments, "");
+        let from = self.mark();
+        self.keyword(Keyword::of_rule(rule.kind));
+        self.push(" ");
+        rule.name.span = self.token(&quote(&rule.name.value));
+        if rule.conditions.is_empty() && rule.end_comments.is_empty() {
+            self.push(" {}");
+        } else {
+            self.push(" {");
+            self.newline();
+            for condition in &mut rule.conditions {
+                self.before(&mut condition.comments, "  ");
+                self.push("  ");
+                self.condition(condition, "  ");
+                self.after(&mut condition.comments);
+                self.newline();
+            }
+            self.end(&mut rule.end_comments, "  ");
+            self.push("}");
+        }
+        rule.span = self.since(from);
+        self.after(&mut rule.comments);
+        self.newline();
+    }
+
+    /// One condition, on the current line (a long list continues at `indent`).
+    fn condition(&mut self, condition: &mut Condition, indent: &str) {
+        let from = self.mark();
+        if condition.not {
+            self.keyword(Keyword::Not);
+            self.push(" ");
+        }
+        self.keyword(Keyword::of_subject(&condition.subject));
+        if let Subject::Header(key) | Subject::Attr(key) = &mut condition.subject {
+            self.push(" ");
+            key.span = self.token(&quote(&key.value));
+        }
+        match &mut condition.test {
+            Test::Values(values) => {
+                for (i, value) in values.iter_mut().enumerate() {
+                    self.push(if i == 0 { " " } else { ", " });
+                    self.value(value);
+                }
+            }
+            Test::In(target) => {
+                self.push(" ");
+                self.keyword(Keyword::In);
+                self.push(" ");
+                match target {
+                    InTarget::Name(ident) => ident.span = self.token(&name(&ident.name)),
+                    InTarget::List(list) => self.list(list, indent),
+                }
+            }
+            Test::Regex(regex) => {
+                self.push(" ~ ");
+                regex.span = self.token(&quote(&regex.value));
+            }
+            Test::Present => {
+                self.push(" ");
+                self.keyword(Keyword::Present);
+            }
+            Test::Equals(value) => {
+                self.push(" == ");
+                value.span = self.token(&quote(&value.value));
+            }
+        }
+        condition.span = self.since(from);
+    }
+
+    /// A list on one line if it is short and has no comments, else one value per
+    /// line indented under `indent`, with a trailing comma.
+    fn list(&mut self, list: &mut List, indent: &str) {
+        let texts: Vec<String> = list.values.iter().map(value_text).collect();
+        let commented =
+            !list.end_comments.is_empty() || list.values.iter().any(|v| !v.comments.is_empty());
+        let inline_len = texts.iter().map(|t| t.len() + 2).sum::<usize>();
+        let from = self.mark();
+        if !commented && inline_len <= MAX_INLINE_LIST {
+            self.push("[");
+            for (i, (value, text)) in list.values.iter_mut().zip(&texts).enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                value.span = self.token(text);
+            }
+            self.push("]");
+        } else {
+            let inner = format!("{indent}  ");
+            self.push("[");
+            self.newline();
+            for (value, text) in list.values.iter_mut().zip(&texts) {
+                self.before(&mut value.comments, &inner);
+                self.push(&inner);
+                value.span = self.token(text);
+                self.push(",");
+                self.after(&mut value.comments);
+                self.newline();
+            }
+            self.end(&mut list.end_comments, &inner);
+            self.push(indent);
+            self.push("]");
+        }
+        list.span = self.since(from);
+    }
+
+    fn value(&mut self, value: &mut Value) {
+        value.span = self.token(&value_text(value));
+    }
+
+    fn test_block(&mut self, block: &mut TestBlock) {
+        self.before(&mut block.comments, "");
+        let from = self.mark();
+        self.keyword(Keyword::Test);
+        self.push(" ");
+        block.name.span = self.token(&quote(&block.name.value));
+        if block.expectations.is_empty() && block.end_comments.is_empty() {
+            self.push(" {}");
+        } else {
+            self.push(" {");
+            self.newline();
+            for expectation in &mut block.expectations {
+                self.before(&mut expectation.comments, "  ");
+                self.push("  ");
+                self.expectation(expectation);
+                self.after(&mut expectation.comments);
+                self.newline();
+            }
+            self.end(&mut block.end_comments, "  ");
+            self.push("}");
+        }
+        block.span = self.since(from);
+        self.after(&mut block.comments);
+        self.newline();
+    }
+
+    fn expectation(&mut self, expectation: &mut Expectation) {
+        let from = self.mark();
+        self.push(effect(expectation.effect));
+        self.push(" ");
+        expectation.method.span = self.token(&method_text(&expectation.method.value));
+        self.push(" ");
+        expectation.path.span = self.token(&quote(&expectation.path.value));
+        for field in &mut expectation.fields {
+            self.push(" ");
+            let keyed = if matches!(field, Field::Header(..)) {
+                Keyword::Header
+            } else {
+                Keyword::Attr
+            };
+            match field {
+                Field::Identity(value) => {
+                    self.keyword(Keyword::Identity);
+                    self.push(" ");
+                    value.span = self.token(&quote(&value.value));
+                }
+                Field::Host(value) => {
+                    self.keyword(Keyword::Host);
+                    self.push(" ");
+                    value.span = self.token(&quote(&value.value));
+                }
+                Field::Port(port) => {
+                    self.keyword(Keyword::Port);
+                    self.push(" ");
+                    port.span = self.token(&port.value.to_string());
+                }
+                Field::Source(address) => {
+                    self.keyword(Keyword::Source);
+                    self.push(" ");
+                    address.span = self.token(&address_text(&address.text));
+                }
+                Field::Header(key, value) | Field::Attr(key, value) => {
+                    self.keyword(keyed);
+                    self.push(" ");
+                    key.span = self.token(&quote(&key.value));
+                    self.push(" = ");
+                    value.span = self.token(&quote(&value.value));
+                }
+            }
+        }
+        if let Some(by) = &mut expectation.by {
+            self.push(" ");
+            self.keyword(Keyword::By);
+            self.push(" ");
+            match by {
+                By::Rule(rule) => rule.span = self.token(&quote(&rule.value)),
+                By::Default => self.keyword(Keyword::Default),
+            }
+        }
+        expectation.span = self.since(from);
+    }
+}
+
+/// An item of a file being printed.
+enum Item<'f> {
+    Default(&'f mut DefaultDecl),
+    Let(&'f mut Let),
+    Rule(&'f mut Rule),
+    Test(&'f mut TestBlock),
 }
 
 fn effect(effect: Effect) -> &'static str {
@@ -88,96 +489,7 @@ fn name(text: &str) -> String {
     }
 }
 
-fn print_rule(out: &mut String, rule: &Rule) {
-    out.push_str(Keyword::of_rule(rule.kind).as_str());
-    out.push(' ');
-    out.push_str(&quote(&rule.name.value));
-    if rule.conditions.is_empty() {
-        out.push_str(" {}\n");
-        return;
-    }
-    out.push_str(" {\n");
-    for condition in &rule.conditions {
-        out.push_str("  ");
-        out.push_str(&print_condition(condition));
-        out.push('\n');
-    }
-    out.push_str("}\n");
-}
-
-/// A condition's text, as printed (on one line unless it holds a long list).
-pub(crate) fn condition_text(condition: &Condition) -> String {
-    print_condition(condition)
-}
-
-fn print_condition(condition: &Condition) -> String {
-    let mut out = String::new();
-    if condition.not {
-        out.push_str(Keyword::Not.as_str());
-        out.push(' ');
-    }
-    out.push_str(Keyword::of_subject(&condition.subject).as_str());
-    if let Subject::Header(name) | Subject::Attr(name) = &condition.subject {
-        out.push(' ');
-        out.push_str(&quote(&name.value));
-    }
-    match &condition.test {
-        Test::Values(values) => {
-            let values: Vec<String> = values.iter().map(print_value).collect();
-            if !values.is_empty() {
-                out.push(' ');
-                out.push_str(&values.join(", "));
-            }
-        }
-        Test::In(InTarget::Name(ident)) => {
-            out.push(' ');
-            out.push_str(Keyword::In.as_str());
-            out.push(' ');
-            out.push_str(&name(&ident.name));
-        }
-        Test::In(InTarget::List(list)) => {
-            out.push(' ');
-            out.push_str(Keyword::In.as_str());
-            out.push(' ');
-            out.push_str(&print_list(list, "  "));
-        }
-        Test::Regex(regex) => {
-            out.push_str(" ~ ");
-            out.push_str(&quote(&regex.value));
-        }
-        Test::Present => {
-            out.push(' ');
-            out.push_str(Keyword::Present.as_str());
-        }
-        Test::Equals(value) => {
-            out.push_str(" == ");
-            out.push_str(&quote(&value.value));
-        }
-    }
-    out
-}
-
-/// A list on one line if it is short, else one value per line indented under
-/// `indent`, with a trailing comma.
-fn print_list(list: &List, indent: &str) -> String {
-    let values: Vec<String> = list.values.iter().map(print_value).collect();
-    let inline = format!("[{}]", values.join(", "));
-    if inline.len() <= MAX_INLINE_LIST {
-        return inline;
-    }
-    let mut out = String::from("[\n");
-    for value in values {
-        out.push_str(indent);
-        out.push_str("  ");
-        out.push_str(&value);
-        out.push_str(",\n");
-    }
-    out.push_str(indent);
-    out.push(']');
-    out
-}
-
-fn print_value(value: &Value) -> String {
+fn value_text(value: &Value) -> String {
     match &value.kind {
         ValueKind::String(text) => quote(text),
         ValueKind::Integer(n) => n.to_string(),
@@ -204,61 +516,6 @@ fn address_text(address: &str) -> String {
     } else {
         format!("!{}", quote(address))
     }
-}
-
-fn print_test_block(out: &mut String, block: &TestBlock) {
-    out.push_str(Keyword::Test.as_str());
-    out.push(' ');
-    out.push_str(&quote(&block.name.value));
-    if block.expectations.is_empty() {
-        out.push_str(" {}\n");
-        return;
-    }
-    out.push_str(" {\n");
-    for expectation in &block.expectations {
-        out.push_str("  ");
-        out.push_str(&print_expectation(expectation));
-        out.push('\n');
-    }
-    out.push_str("}\n");
-}
-
-fn print_expectation(expectation: &Expectation) -> String {
-    let mut out = String::from(effect(expectation.effect));
-    out.push(' ');
-    out.push_str(&method_text(&expectation.method.value));
-    out.push(' ');
-    out.push_str(&quote(&expectation.path.value));
-    for field in &expectation.fields {
-        out.push(' ');
-        let (keyword, value) = match field {
-            Field::Identity(value) => (Keyword::Identity, quote(&value.value)),
-            Field::Host(value) => (Keyword::Host, quote(&value.value)),
-            Field::Port(port) => (Keyword::Port, port.value.to_string()),
-            Field::Source(address) => (Keyword::Source, address_text(&address.text)),
-            Field::Header(name, value) => (
-                Keyword::Header,
-                format!("{} = {}", quote(&name.value), quote(&value.value)),
-            ),
-            Field::Attr(name, value) => (
-                Keyword::Attr,
-                format!("{} = {}", quote(&name.value), quote(&value.value)),
-            ),
-        };
-        out.push_str(keyword.as_str());
-        out.push(' ');
-        out.push_str(&value);
-    }
-    if let Some(by) = &expectation.by {
-        out.push(' ');
-        out.push_str(Keyword::By.as_str());
-        out.push(' ');
-        match by {
-            By::Rule(rule) => out.push_str(&quote(&rule.value)),
-            By::Default => out.push_str(Keyword::Default.as_str()),
-        }
-    }
-    out
 }
 
 /// The byte ranges of the `!"…"` markers in printed `text`: values of a syntax tree
