@@ -7,7 +7,9 @@ pub(crate) mod values;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
-use portcullis::syntax::{Condition, File, Rule as PolicyRule, RuleKind, StringLit, print};
+use portcullis::syntax::{
+    Comments, Condition, File, Rule as PolicyRule, RuleKind, StringLit, print,
+};
 use portcullis::{Policy, Span};
 
 use crate::error::Error;
@@ -344,6 +346,8 @@ pub fn translate(resources: &[Located], options: &Options) -> Result<Import, Vec
                             },
                             conditions,
                             span: Span::default(),
+                            comments: Comments::default(),
+                            end_comments: Vec::new(),
                         },
                         comment: format!(
                             "{id} ({}): {} {place}",

@@ -13,7 +13,9 @@
 use std::collections::HashSet;
 
 use portcullis::Span;
-use portcullis::syntax::{Condition, InTarget, List, StringLit, Subject, Test, Value, ValueKind};
+use portcullis::syntax::{
+    Comments, Condition, InTarget, List, StringLit, Subject, Test, Value, ValueKind,
+};
 
 use super::values::{self, Piece};
 use crate::resource::{Condition as When, Operation, Rule, Source};
@@ -567,6 +569,7 @@ impl Context<'_> {
                 Test::In(InTarget::List(List {
                     values: Vec::new(),
                     span: Span::default(),
+                    end_comments: Vec::new(),
                 })),
             )),
             (false, not) => out.push(condition(not, Subject::Method, Test::Values(methods))),
@@ -600,6 +603,7 @@ fn join(not: bool, subject: Subject, pieces: Vec<Piece>) -> Condition {
             (true, _) => Test::In(InTarget::List(List {
                 values: plain,
                 span: Span::default(),
+                end_comments: Vec::new(),
             })),
             (false, _) => Test::Values(plain),
         };
@@ -704,6 +708,7 @@ fn value_of(kind: ValueKind) -> Value {
     Value {
         kind,
         span: Span::default(),
+        comments: Comments::default(),
     }
 }
 
@@ -713,5 +718,6 @@ fn condition(not: bool, subject: Subject, test: Test) -> Condition {
         subject,
         test,
         span: Span::default(),
+        comments: Comments::default(),
     }
 }
