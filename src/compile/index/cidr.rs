@@ -32,11 +32,17 @@ impl CidrIndex {
         match net {
             IpNet::V4(n) => {
                 let key = u32::from(n.network()) & mask32(prefix);
-                insert_new(table(&mut self.v4, prefix), key, child)
+                match table(&mut self.v4, prefix) {
+                    Some(map) => insert_new(map, key, child),
+                    None => Err(child),
+                }
             }
             IpNet::V6(n) => {
                 let key = u128::from(n.network()) & mask128(prefix);
-                insert_new(table(&mut self.v6, prefix), key, child)
+                match table(&mut self.v6, prefix) {
+                    Some(map) => insert_new(map, key, child),
+                    None => Err(child),
+                }
             }
         }
     }
@@ -79,18 +85,18 @@ impl CidrIndex {
     }
 }
 
-#[expect(
-    clippy::indexing_slicing,
-    reason = "the index was found or inserted just above"
-)]
-fn table<K, V>(tables: &mut Vec<(u8, FxHashMap<K, V>)>, prefix: u8) -> &mut FxHashMap<K, V> {
-    let at = match tables.iter().position(|(p, _)| *p == prefix) {
-        Some(i) => i,
-        None => {
-            tables.push((prefix, FxHashMap::default()));
-            tables.sort_by_key(|t| std::cmp::Reverse(t.0));
-            tables.iter().position(|(p, _)| *p == prefix).unwrap_or(0)
-        }
-    };
-    &mut tables[at].1
+/// The table of `prefix`, added (longest prefixes first) if there is none yet. (Never
+/// `None`: the table is found, or pushed just before it is looked for.)
+fn table<K, V>(
+    tables: &mut Vec<(u8, FxHashMap<K, V>)>,
+    prefix: u8,
+) -> Option<&mut FxHashMap<K, V>> {
+    if !tables.iter().any(|(p, _)| *p == prefix) {
+        tables.push((prefix, FxHashMap::default()));
+        tables.sort_by_key(|t| std::cmp::Reverse(t.0));
+    }
+    tables
+        .iter_mut()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, map)| map)
 }
