@@ -28,9 +28,28 @@ pub struct Loaded {
     /// The policy.
     pub policy: Policy,
     json: Vec<JsonPolicy>,
+    /// Each file's name and the text compiled for it (a JSON file's printed form).
+    sources: Vec<(String, String)>,
 }
 
 impl Loaded {
+    /// Each file's name and the text compiled for it (for a JSON file, its printed
+    /// form: [`Loaded::render`] maps places in it back to the JSON).
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))
+    }
+
+    /// A diagnostic about the compiled texts, rendered with its source line and
+    /// caret (at its JSON location in a JSON file).
+    pub fn render(&self, d: &Diagnostic) -> String {
+        let sources: Vec<(&str, String)> = self
+            .sources
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.clone()))
+            .collect();
+        render(d, &sources, &self.json)
+    }
+
     /// Where a place of the policy is, as `file:line:col`, or `file.json:/pointer` in
     /// a JSON file.
     pub fn place(&self, file: &str, span: Span) -> String {
@@ -100,7 +119,14 @@ pub fn load_policy(files: &[String]) -> Option<Loaded> {
     }
     let compiled = Policy::compile_sources(sources.iter().map(|(n, t)| (*n, t.as_str())));
     match compiled {
-        Ok(policy) => Some(Loaded { policy, json }),
+        Ok(policy) => Some(Loaded {
+            policy,
+            json,
+            sources: sources
+                .into_iter()
+                .map(|(n, t)| (n.to_string(), t))
+                .collect(),
+        }),
         Err(e) => {
             // Every diagnostic, each `file:line:col: error: message` (or
             // `file.json:/pointer: error: message`), the source line and a caret.

@@ -141,7 +141,7 @@ fn help_survives_a_closed_stdout() {
 #[test]
 fn each_command_has_its_own_help() {
     let dir = Dir::new("each_command_has_its_own_help");
-    for command in ["check", "eval", "test", "explain"] {
+    for command in ["check", "eval", "test", "explain", "lint"] {
         for flag in ["--help", "-h"] {
             let out = dir.run(&[command, flag]);
             out.assert(0);

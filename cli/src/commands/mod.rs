@@ -6,6 +6,7 @@ pub mod check;
 pub mod eval;
 pub mod explain;
 pub mod import;
+pub mod lint;
 pub mod serve;
 pub mod test;
 
@@ -26,6 +27,8 @@ pub enum Command {
     /// Evaluate JSON requests and say, for every rule, whether it matched and which
     /// condition failed first
     Explain(explain::Args),
+    /// Report rules and values that cannot have the effect their author meant
+    Lint(lint::Args),
     /// Run the policy's `test` blocks and print the failures and a summary
     Test(test::Args),
     /// Translate policies of another system (Istio) into one Portcullis policy
@@ -41,6 +44,7 @@ impl Command {
             Command::Check(args) => stdin_at_most_once(&args.files),
             Command::Eval(args) => eval::check_usage(args),
             Command::Explain(args) => explain::check_usage(args),
+            Command::Lint(args) => stdin_at_most_once(&args.files),
             Command::Test(args) => stdin_at_most_once(&args.files),
             Command::Import(args) => import::check_usage(args),
             Command::Serve(args) => serve::check_usage(args),
@@ -53,6 +57,7 @@ impl Command {
             Command::Check(args) => check::run(&args),
             Command::Eval(args) => eval::run(&args),
             Command::Explain(args) => explain::run(&args),
+            Command::Lint(args) => lint::run(&args),
             Command::Test(args) => test::run(&args),
             Command::Import(args) => import::run(&args),
             Command::Serve(args) => serve::run(&args),
