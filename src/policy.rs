@@ -119,26 +119,15 @@ impl Policy {
     {
         let sources: Vec<(N, T)> = sources.into_iter().collect();
         let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_ref()).collect();
-        let mut diagnostics = Vec::new();
-        for (name, text) in &sources {
-            let text = text.as_ref();
-            if text.len() > limits.max_source_bytes {
-                diagnostics.push(Diagnostic::new(
-                    Code::CompileLimit,
-                    name.as_ref(),
-                    text,
-                    Span::locate(text, 0, 0),
-                    format!(
-                        "source is larger than {} bytes (the compile limit)",
-                        limits.max_source_bytes
-                    ),
-                ));
-            }
-        }
+        let diagnostics: Vec<Diagnostic> = sources
+            .iter()
+            .filter_map(|(name, text)| too_large(name.as_ref(), text.as_ref(), limits))
+            .collect();
         if !diagnostics.is_empty() {
             return Err(CompileError::new(diagnostics, &names));
         }
         let mut parsed = Vec::with_capacity(sources.len());
+        let mut diagnostics = Vec::new();
         for (name, text) in &sources {
             let (file, errors) = syntax::parse_source(name.as_ref(), text.as_ref());
             diagnostics.extend(errors);
@@ -148,13 +137,24 @@ impl Policy {
                 file,
             });
         }
-        let checked = check::check(&parsed, limits);
-        let checked = match checked {
+        Policy::check_and_build(&parsed, diagnostics, &names, limits, options)
+    }
+
+    /// Checks parsed `sources` (whose syntax errors are `diagnostics`) and builds the
+    /// policy, or returns every error.
+    fn check_and_build(
+        sources: &[check::Source<'_>],
+        mut diagnostics: Vec<Diagnostic>,
+        names: &[&str],
+        limits: &CompileLimits,
+        options: Options,
+    ) -> Result<Policy, CompileError> {
+        let checked = match check::check(sources, limits) {
             Ok(checked) if diagnostics.is_empty() => checked,
-            Ok(_) => return Err(CompileError::new(diagnostics, &names)),
+            Ok(_) => return Err(CompileError::new(diagnostics, names)),
             Err(errors) => {
                 diagnostics.extend(errors);
-                return Err(CompileError::new(diagnostics, &names));
+                return Err(CompileError::new(diagnostics, names));
             }
         };
         let tree = Tree::build(&checked);
@@ -169,8 +169,9 @@ impl Policy {
     }
 
     /// Compiles a policy from its syntax tree, which is also its JSON form
-    /// (`docs/language.md`, *The JSON form*).
-    /// Errors point into the tree printed as text, named `policy.json`.
+    /// (`docs/language.md`, *The JSON form*). The tree is compiled as it is, with the
+    /// same errors as text; they point into the tree printed as text, named
+    /// `policy.json`.
     ///
     /// ```
     /// let file: portcullis::syntax::File = serde_json::from_str(
@@ -187,33 +188,29 @@ impl Policy {
 
     /// Compiles a syntax tree with `limits`, for requests evaluated with `options`: the
     /// body of [`Compiler::from_syntax`].
+    ///
+    /// The tree is checked as it is, with the checks a parsed tree gets (names,
+    /// methods, addresses, tests that fit their subject, non-empty conditions), so
+    /// that no tree means something its text would not. It is printed only to give
+    /// its nodes places (`syntax::print_with_spans`), which diagnostics and test
+    /// failures point at and show, in a source named `policy.json`.
     pub(crate) fn build_from_syntax(
         file: &File,
         limits: &CompileLimits,
         options: Options,
     ) -> Result<Policy, CompileError> {
         const NAME: &str = "policy.json";
-        let text = syntax::print(file);
-        // A name or an address that the text form could not hold is printed as a
-        // marker the lexer refuses; say what it is instead of "unexpected `!`".
-        let unprintable = syntax::unprintable(&text);
-        if !unprintable.is_empty() {
-            let diagnostics = unprintable
-                .into_iter()
-                .map(|(start, end)| {
-                    let value = text.get(start + 1..end).unwrap_or("");
-                    Diagnostic::new(
-                        Code::Syntax,
-                        NAME,
-                        &text,
-                        Span::locate(&text, start, end),
-                        format!("{value} is neither a valid name nor a valid address"),
-                    )
-                })
-                .collect();
-            return Err(CompileError::new(diagnostics, &[NAME]));
+        let mut tree = file.clone();
+        let text = syntax::print_with_spans(&mut tree);
+        if let Some(error) = too_large(NAME, &text, limits) {
+            return Err(CompileError::new(vec![error], &[NAME]));
         }
-        Policy::build([(NAME, text)], limits, options)
+        let sources = [check::Source {
+            name: NAME,
+            text: &text,
+            file: tree,
+        }];
+        Policy::check_and_build(&sources, Vec::new(), &[NAME], limits, options)
     }
 
     /// The same policy, evaluating requests with other normalization options. They
@@ -447,4 +444,20 @@ impl Policy {
     pub fn validate_tree(&self) -> Result<(), String> {
         self.inner.tree.validate(&self.inner.checked)
     }
+}
+
+/// The error for a source `text` named `name` larger than `limits` allow, if it is.
+fn too_large(name: &str, text: &str, limits: &CompileLimits) -> Option<Diagnostic> {
+    (text.len() > limits.max_source_bytes).then(|| {
+        Diagnostic::new(
+            Code::CompileLimit,
+            name,
+            text,
+            Span::locate(text, 0, 0),
+            format!(
+                "source is larger than {} bytes (the compile limit)",
+                limits.max_source_bytes
+            ),
+        )
+    })
 }

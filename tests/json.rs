@@ -100,27 +100,89 @@ fn json_errors_are_reported_like_text_errors() {
 }
 
 #[test]
-fn json_names_and_addresses_the_text_form_cannot_hold_are_named() {
-    for (json, shown) in [
+fn json_names_and_addresses_the_text_form_cannot_hold_are_reported_by_the_checker() {
+    // The tree is compiled as it is: a name or an address no text could hold gets
+    // the checker's error, at the node, never another meaning.
+    for (json, message, code) in [
         (
             r#"{"rules": [{"effect": "allow", "name": "r", "when": [
                 {"subject": "source", "test": {"values": [{"address": "10.0.0.0/8, 0.0.0.0/0"}]}}]}]}"#,
-            "\"10.0.0.0/8, 0.0.0.0/0\"",
+            "invalid address `10.0.0.0/8, 0.0.0.0/0`",
+            "invalid-address",
         ),
         (
             r#"{"rules": [{"effect": "allow", "name": "r", "when": [
                 {"subject": "identity", "test": {"in": {"name": "in"}}}]}]}"#,
-            "\"in\"",
+            "invalid name `in`: `in` is a keyword",
+            "invalid-name",
+        ),
+        (
+            r#"{"let": [{"name": "Office", "value": [{"address": "10.0.0.0/8"}]}]}"#,
+            "invalid name `Office`: a name is lower-case letters, digits and `_`, not starting with a digit",
+            "invalid-name",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "method", "test": {"values": [{"method": "get"}]}}]}]}"#,
+            "method `get` is not upper case; did you mean `GET`?",
+            "invalid-method",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "path", "test": {"values": []}}]}]}"#,
+            "`path` needs at least one value",
+            "invalid-test",
+        ),
+        (
+            r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+                {"subject": "path", "test": {"equals": "/x"}}]}]}"#,
+            "`==` is only for `header` and `attr`; write `path \"...\"`",
+            "invalid-test",
         ),
     ] {
         let file: File = serde_json::from_str(json).unwrap();
         let err = Policy::from_syntax(&file).unwrap_err();
         assert_eq!(err.diagnostics().len(), 1, "{err}");
-        let message = err.diagnostics()[0].message();
-        assert_eq!(
-            message,
-            format!("{shown} is neither a valid name nor a valid address"),
-            "{err}"
-        );
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.message(), message, "{err}");
+        assert_eq!(d.code().as_str(), code, "{err}");
+        assert_eq!(d.file(), "policy.json");
     }
+}
+
+#[test]
+fn json_errors_point_at_the_printed_node() {
+    let file: File = serde_json::from_str(
+        r#"{"default": "deny", "rules": [{"effect": "allow", "name": "r", "when": [
+            {"subject": "method", "test": {"values": [{"method": "GET"}]}},
+            {"subject": "port", "test": {"values": [70000]}}]}]}"#,
+    )
+    .unwrap();
+    let err = Policy::from_syntax(&file).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "policy.json:5:8: error: port `70000` is above 65535\n  |\n5 |   port 70000\n  |        ^^^^^\n"
+    );
+    // The places are those `print_with_spans` gives the same tree.
+    let mut spanned = file.clone();
+    let text = portcullis::syntax::print_with_spans(&mut spanned);
+    let syntax::Test::Values(values) = &spanned.rules[0].conditions[1].test else {
+        panic!("values")
+    };
+    assert_eq!(err.diagnostics()[0].span(), values[0].span);
+    assert_eq!(&text[values[0].span.start..values[0].span.end], "70000");
+    // And `Policy::rules` reports them too.
+    let file: File = serde_json::from_str(
+        r#"{"rules": [{"effect": "allow", "name": "r", "when": [
+            {"subject": "method", "test": {"values": [{"method": "GET"}, "HEAD"]}}]}]}"#,
+    )
+    .unwrap();
+    let policy = Policy::from_syntax(&file).unwrap();
+    let rule = policy.rules().next().unwrap();
+    let condition = rule.conditions().next().unwrap();
+    assert_eq!(condition.text(), "method GET, \"HEAD\"");
+    assert_eq!(
+        (rule.file(), condition.span().line, condition.span().column),
+        ("policy.json", 2, 3)
+    );
 }

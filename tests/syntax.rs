@@ -945,6 +945,26 @@ proptest! {
     }
 
     #[test]
+    fn a_parsed_tree_compiles_like_its_text(text in nearly_valid()) {
+        // `Policy::from_syntax` checks the tree as it is: whatever the text gives,
+        // the tree gives, error for error.
+        if let Ok(file) = syntax::parse(&text) {
+            let codes = |r: Result<portcullis::Policy, portcullis::CompileError>| {
+                let mut codes: Vec<&str> = match r {
+                    Ok(_) => Vec::new(),
+                    Err(e) => e.diagnostics().iter().map(|d| d.code().as_str()).collect(),
+                };
+                codes.sort_unstable();
+                codes
+            };
+            prop_assert_eq!(
+                codes(portcullis::Policy::compile(&text)),
+                codes(portcullis::Policy::from_syntax(&file))
+            );
+        }
+    }
+
+    #[test]
     fn print_parse_is_a_fixpoint(text in nearly_valid()) {
         if let Ok(file) = syntax::parse(&text) {
             let printed = syntax::print(&file);

@@ -11,6 +11,14 @@ use crate::bytes::is_tchar;
 /// than the address are errors. An IPv4-mapped IPv6 block (`::ffff:10.0.0.0/104`) is
 /// turned into its IPv4 block, since sources are matched as IPv4 after normalization.
 pub(crate) fn parse_net(text: &str) -> Result<IpNet, String> {
+    // Only a tree from the JSON form can hold other characters (the lexer reads
+    // none into an address); say so plainly rather than blame a part.
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.' | b'/'))
+    {
+        return Err(format!("invalid address `{text}`"));
+    }
     let (addr_text, prefix_text) = match text.split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (text, None),

@@ -16,7 +16,6 @@ mod string;
 pub use ast::*;
 pub(crate) use parse::parse_source;
 pub(crate) use print::condition_text;
-pub(crate) use print::unprintable;
 pub use print::{print, print_with_spans};
 
 use crate::diagnostic::CompileError;
