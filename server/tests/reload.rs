@@ -44,9 +44,9 @@ async fn forward(server: &Server, path: &str) -> (u16, Option<String>) {
     )
 }
 
-/// Waits (up to 3 s) until `/a/x` is decided by `rule`.
+/// Waits (up to 5 s) until `/a/x` is decided by `rule`.
 async fn until_rule(server: &Server, rule: Option<&str>) {
-    let deadline = Instant::now() + Duration::from_secs(3);
+    let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let (_, seen) = forward(server, "/a/x").await;
         if seen.as_deref() == rule {
@@ -125,13 +125,16 @@ async fn the_watcher_follows_writes_renames_and_configmap_swaps() {
 
     // The file vanishes: the last good policy stays.
     std::fs::remove_file(&plain).unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let failed = r#"portcullis_policy_reloads_total{result="failure"} 1"#;
+    while !server.metrics().contains(failed) {
+        assert!(
+            Instant::now() < deadline,
+            "the vanished file was not noticed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(forward(&server, "/a/x").await, (200, Some("a".to_string())));
-    assert!(
-        server
-            .metrics()
-            .contains(r#"portcullis_policy_reloads_total{result="failure"} 1"#)
-    );
     server.shutdown().await;
 }
 
