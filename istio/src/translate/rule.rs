@@ -494,19 +494,9 @@ impl Context<'_> {
         values: &Option<Vec<String>>,
         not: bool,
     ) {
-        let Some(values) = values.as_ref().filter(|v| !v.is_empty()) else {
-            return;
-        };
-        let mut ports = Vec::new();
-        for (i, value) in values.iter().enumerate() {
-            match values::port(value) {
-                Ok(p) => ports.push(value_of(ValueKind::Integer(u64::from(p)))),
-                Err(message) => self.error(&format!("{at}.{name}[{i}]"), message),
-            }
-        }
-        if ports.len() == values.len() {
-            out.push(condition(not, Subject::Port, Test::Values(ports)));
-        }
+        self.parsed_values(out, at, name, values, not, Subject::Port, |value| {
+            values::port(value).map(|p| ValueKind::Integer(u64::from(p)))
+        });
     }
 
     fn addresses(
@@ -517,18 +507,37 @@ impl Context<'_> {
         values: &Option<Vec<String>>,
         not: bool,
     ) {
+        self.parsed_values(out, at, name, values, not, Subject::Source, |value| {
+            values::address(value).map(|address| ValueKind::Address { address })
+        });
+    }
+
+    /// One condition on `subject` with every value parsed by `parse`; a value that
+    /// does not parse is an error at its place, and then no condition is made (the
+    /// translation as a whole fails, so nothing is dropped silently).
+    #[allow(clippy::too_many_arguments)]
+    fn parsed_values(
+        &mut self,
+        out: &mut Vec<Condition>,
+        at: &str,
+        name: &str,
+        values: &Option<Vec<String>>,
+        not: bool,
+        subject: Subject,
+        parse: impl Fn(&str) -> Result<ValueKind, String>,
+    ) {
         let Some(values) = values.as_ref().filter(|v| !v.is_empty()) else {
             return;
         };
-        let mut addresses = Vec::new();
+        let mut parsed = Vec::new();
         for (i, value) in values.iter().enumerate() {
-            match values::address(value) {
-                Ok(address) => addresses.push(value_of(ValueKind::Address { address })),
+            match parse(value) {
+                Ok(kind) => parsed.push(value_of(kind)),
                 Err(message) => self.error(&format!("{at}.{name}[{i}]"), message),
             }
         }
-        if addresses.len() == values.len() {
-            out.push(condition(not, Subject::Source, Test::Values(addresses)));
+        if parsed.len() == values.len() {
+            out.push(condition(not, subject, Test::Values(parsed)));
         }
     }
 
