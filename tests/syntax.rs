@@ -322,10 +322,7 @@ fn layout_is_free() {
     // Comments are kept in the tree, beside what they stand by; they change nothing
     // else.
     let e = &spread.tests[0].expectations[0];
-    assert_eq!(
-        e.comments.after.as_ref().map(|c| c.text.as_str()),
-        Some("by")
-    );
+    assert_eq!(e.comments.after().map(|c| c.text.as_str()), Some("by"));
     assert_eq!(shape(&compact), shape(&without_comments(spread)));
     let crlf = parse_ok("default deny\r\n\tallow \"r\" {\r\n\tport 1\r\n}\r\n");
     assert_eq!(crlf.rules[0].conditions.len(), 1);
@@ -866,6 +863,20 @@ fn pathological_inputs_stay_fast() {
     assert!(syntax::parse(&many).is_err());
     let name = "a".repeat(100_000);
     assert!(syntax::parse(&format!("{name} {name}")).is_err());
+    // Comments are placed by binary search, not by a walk over a block per comment.
+    let commented = format!(
+        "allow \"r\" {{\n{}}}\n",
+        "  # why\n  port 80 # web\n".repeat(40_000)
+    );
+    let file = parse_ok(&commented);
+    assert_eq!(file.rules[0].conditions.len(), 40_000);
+    assert!(file.rules[0].conditions[39_999].comments.after().is_some());
+    let stray = format!(
+        "let x = [\n{}]\n{}",
+        "  1,\n".repeat(40_000),
+        "} # c\n".repeat(40_000)
+    );
+    assert!(syntax::parse(&stray).is_err());
 }
 
 /// Fragments of the language, to build inputs that are often nearly valid.
@@ -1106,21 +1117,21 @@ fn comments_stay_beside_what_they_stand_by() {
     let texts = |c: &[portcullis::syntax::Comment]| -> Vec<String> {
         c.iter().map(|c| c.text.clone()).collect()
     };
-    let after = |c: &portcullis::syntax::Comments| c.after.as_ref().map(|c| c.text.clone());
+    let after = |c: &portcullis::syntax::Comments| c.after().map(|c| c.text.clone());
     let default = file.default.as_ref().unwrap();
-    assert_eq!(texts(&default.comments.before), ["payments: who may call"]);
+    assert_eq!(texts(default.comments.before()), ["payments: who may call"]);
     assert_eq!(
         after(&default.comments).as_deref(),
         Some("closed by default")
     );
 
     let frontends = &file.lets[0];
-    assert_eq!(texts(&frontends.comments.before), ["the web tier"]);
+    assert_eq!(texts(frontends.comments.before()), ["the web tier"]);
     let LetValue::List(list) = &frontends.value else {
         panic!("a list")
     };
     assert_eq!(
-        texts(&list.values[0].comments.before),
+        texts(list.values[0].comments.before()),
         ["every frontend", "the storefront"]
     );
     assert_eq!(after(&list.values[0].comments).as_deref(), Some("main"));
@@ -1130,8 +1141,8 @@ fn comments_stay_beside_what_they_stand_by() {
 
     assert_eq!(after(&file.rules[0].comments).as_deref(), Some("for now"));
     let reads = &file.rules[1];
-    assert_eq!(texts(&reads.comments.before), ["reads"]);
-    assert_eq!(texts(&reads.conditions[0].comments.before), ["who"]);
+    assert_eq!(texts(reads.comments.before()), ["reads"]);
+    assert_eq!(texts(reads.conditions[0].comments.before()), ["who"]);
     assert_eq!(
         after(&reads.conditions[0].comments).as_deref(),
         Some("only them")
@@ -1144,7 +1155,7 @@ fn comments_stay_beside_what_they_stand_by() {
 
     let block = &file.tests[0];
     let e = &block.expectations[0];
-    assert_eq!(texts(&e.comments.before), ["the storefront reads"]);
+    assert_eq!(texts(e.comments.before()), ["the storefront reads"]);
     assert_eq!(after(&e.comments).as_deref(), Some("by reads"));
     assert_eq!(texts(&block.end_comments), ["more later"]);
     assert_eq!(texts(&file.end_comments), ["the end"]);

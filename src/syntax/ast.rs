@@ -70,39 +70,143 @@ pub struct Comment {
 }
 
 /// The comments that stand beside a node: on their own lines just before it, and at
-/// the end of its last line.
+/// the end of its last line. Most nodes have none, and then this takes one word.
+///
+/// In JSON, `{"before": ["..."], "after": "..."}`, each field left out when empty.
 ///
 /// ```
 /// let file = portcullis::syntax::parse(
 ///     "# who may read\nallow \"reads\" {\n  method GET # and not HEAD\n}\n",
 /// )?;
-/// assert_eq!(file.rules[0].comments.before[0].text, "who may read");
-/// let after = file.rules[0].conditions[0].comments.after.as_ref().map(|c| c.text.as_str());
+/// assert_eq!(file.rules[0].comments.before()[0].text, "who may read");
+/// let after = file.rules[0].conditions[0].comments.after().map(|c| c.text.as_str());
 /// assert_eq!(after, Some("and not HEAD"));
 /// let json = serde_json::to_string(&file.rules[0].comments)?;
 /// assert_eq!(json, r#"{"before":["who may read"]}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "CommentParts", into = "CommentParts")]
+pub struct Comments(Option<Box<CommentParts>>);
+
+/// The parts of [`Comments`], and their JSON form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Comments {
-    /// Comments on their own lines before the node, in order.
+struct CommentParts {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub before: Vec<Comment>,
-    /// The comment at the end of the node's last line (boxed: most nodes have
-    /// none, and a tree holds many nodes).
+    before: Vec<Comment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<Box<Comment>>,
+    after: Option<Comment>,
+}
+
+impl From<CommentParts> for Comments {
+    fn from(parts: CommentParts) -> Comments {
+        Comments::new(parts.before, parts.after)
+    }
+}
+
+impl From<Comments> for CommentParts {
+    fn from(comments: Comments) -> CommentParts {
+        comments.0.map(|parts| *parts).unwrap_or_default()
+    }
 }
 
 impl Comments {
+    /// Comments with `before` on their own lines before the node and `after` at the
+    /// end of its last line.
+    ///
+    /// ```
+    /// use portcullis::syntax::{Comment, Comments};
+    /// let comments = Comments::new(vec![], Some(Comment { text: "why".into(), span: Default::default() }));
+    /// assert_eq!(comments.after().map(|c| c.text.as_str()), Some("why"));
+    /// assert!(Comments::new(vec![], None).is_empty());
+    /// ```
+    pub fn new(before: Vec<Comment>, after: Option<Comment>) -> Comments {
+        if before.is_empty() && after.is_none() {
+            Comments(None)
+        } else {
+            Comments(Some(Box::new(CommentParts { before, after })))
+        }
+    }
+
+    /// The comments on their own lines before the node, in order.
+    ///
+    /// ```
+    /// let file = portcullis::syntax::parse("# a\n# b\ndefault deny")?;
+    /// let before = file.default.as_ref().map(|d| d.comments.before().len());
+    /// assert_eq!(before, Some(2));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn before(&self) -> &[Comment] {
+        self.0.as_ref().map_or(&[], |parts| &parts.before)
+    }
+
+    /// The comment at the end of the node's last line.
+    ///
+    /// ```
+    /// let file = portcullis::syntax::parse("default deny # closed")?;
+    /// let after = file.default.as_ref().and_then(|d| d.comments.after());
+    /// assert_eq!(after.map(|c| c.text.as_str()), Some("closed"));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn after(&self) -> Option<&Comment> {
+        self.0.as_ref().and_then(|parts| parts.after.as_ref())
+    }
+
+    /// Adds a comment on its own line before the node, after those already there.
+    ///
+    /// ```
+    /// use portcullis::syntax::{Comment, Comments};
+    /// let mut comments = Comments::default();
+    /// comments.push_before(Comment { text: "a".into(), span: Default::default() });
+    /// assert_eq!(comments.before().len(), 1);
+    /// ```
+    pub fn push_before(&mut self, comment: Comment) {
+        self.0.get_or_insert_default().before.push(comment);
+    }
+
+    /// Sets (or, with `None`, removes) the comment at the end of the node's last line.
+    ///
+    /// ```
+    /// use portcullis::syntax::{Comment, Comments};
+    /// let mut comments = Comments::default();
+    /// comments.set_after(Some(Comment { text: "a".into(), span: Default::default() }));
+    /// comments.set_after(None);
+    /// assert!(comments.is_empty());
+    /// ```
+    pub fn set_after(&mut self, comment: Option<Comment>) {
+        match (comment, &mut self.0) {
+            (comment, Some(parts)) => {
+                parts.after = comment;
+                if parts.before.is_empty() && parts.after.is_none() {
+                    self.0 = None;
+                }
+            }
+            (Some(comment), None) => {
+                self.0 = Some(Box::new(CommentParts {
+                    before: Vec::new(),
+                    after: Some(comment),
+                }));
+            }
+            (None, None) => {}
+        }
+    }
+
     /// Whether there is no comment.
     ///
     /// ```
     /// assert!(portcullis::syntax::Comments::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.before.is_empty() && self.after.is_none()
+        self.0.is_none()
+    }
+
+    /// Every comment, mutably: those before the node, then the one after it.
+    pub(crate) fn parts_mut(&mut self) -> (&mut [Comment], Option<&mut Comment>) {
+        match &mut self.0 {
+            Some(parts) => (&mut parts.before, parts.after.as_mut()),
+            None => (&mut [], None),
+        }
     }
 }
 

@@ -16,7 +16,8 @@
 
 use crate::span::Span;
 use crate::syntax::ast::{
-    Comment, Comments, Condition, File, InTarget, LetValue, List, Rule, Test, TestBlock, Value,
+    Comment, Comments, Condition, Expectation, File, InTarget, LetValue, List, Rule, Test,
+    TestBlock, Value,
 };
 use crate::syntax::lex::RawComment;
 
@@ -25,44 +26,45 @@ pub(super) fn attach(file: &mut File, comments: &[RawComment<'_>], text: &str) {
     if comments.is_empty() {
         return;
     }
-    let lines = Lines::new(text);
+    let mut lines = Lines { text, starts: None };
     let items = items(file);
     for raw in comments {
         let comment = Comment {
             text: raw.text.to_string(),
             span: raw.span,
         };
-        attach_to_file(file, &items, comment, raw.own_line, &lines);
+        attach_to_file(file, &items, comment, raw.own_line, &mut lines);
     }
 }
 
-/// The line of any byte offset of one text.
-struct Lines {
+/// The line of any byte offset of one text, from a table of line starts built the
+/// first time one is asked for (only a comment at the end of a line after a node
+/// needs it).
+struct Lines<'t> {
+    text: &'t str,
     /// The offset of each line's first byte.
-    starts: Vec<usize>,
+    starts: Option<Vec<usize>>,
 }
 
-impl Lines {
-    fn new(text: &str) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Lines { starts }
-    }
-
+impl Lines<'_> {
     /// The 0-based line of `offset`.
-    fn line(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
+    fn line(&mut self, offset: usize) -> usize {
+        let text = self.text;
+        let starts = self.starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
+                .collect()
+        });
+        starts.partition_point(|&s| s <= offset).saturating_sub(1)
     }
 
     /// The line the last byte of `span` is on.
-    fn end_line(&self, span: Span) -> usize {
+    fn end_line(&mut self, span: Span) -> usize {
         self.line(span.end.saturating_sub(1).max(span.start))
     }
 }
@@ -123,52 +125,72 @@ fn holds(span: Span, offset: usize) -> bool {
     span.start < offset && offset < span.end
 }
 
-/// Where `comment` goes among `children` (spans in source order): `has_after(n)`
-/// says whether child `n` has its end-of-line comment already, `block(n)` whether
-/// child `n` holds a block that holds the comment.
-fn place(
-    children: &[Span],
+/// Whether `at` is in the body of a block whose name is at `name` and which ends
+/// with `whole`: after the name, before the end.
+fn in_body(name: Span, whole: Span, at: usize) -> bool {
+    name.end <= at && at < whole.end
+}
+
+/// How to see the children of a block.
+struct Children<S, A, B> {
+    /// A child's span.
+    span: S,
+    /// Whether a child has its end-of-line comment already.
+    has_after: A,
+    /// Whether a child holds a block that holds the comment.
+    block: B,
+}
+
+/// Where `comment` goes among `children` (in source order). A binary search: no
+/// work per child, however many children and comments a block has.
+fn place<T, S, A, B>(
+    children: &[T],
+    how: &Children<S, A, B>,
     comment: &Comment,
     own_line: bool,
-    lines: &Lines,
-    has_after: impl Fn(usize) -> bool,
-    block: impl Fn(usize) -> bool,
-) -> Place {
+    lines: &mut Lines<'_>,
+) -> Place
+where
+    S: Fn(&T) -> Span,
+    A: Fn(&T) -> bool,
+    B: Fn(&T) -> bool,
+{
     let at = comment.span.start;
     // Children starting before the comment; the last of them may hold it.
-    let before = children.partition_point(|s| s.start < at);
-    let holder = before
+    let before = children.partition_point(|c| (how.span)(c).start < at);
+    let last = before
         .checked_sub(1)
-        .filter(|&n| children.get(n).is_some_and(|s| holds(*s, at)));
-    if let Some(n) = holder {
-        if block(n) {
+        .and_then(|n| Some((n, children.get(n)?)));
+    let holder = last.filter(|(_, c)| holds((how.span)(c), at));
+    if let Some((n, child)) = holder {
+        if (how.block)(child) {
             return Place::Inside(n);
         }
     }
     if !own_line {
         match holder {
-            Some(n) if !has_after(n) => return Place::After(n),
+            Some((n, child)) if !(how.has_after)(child) => return Place::After(n),
             Some(_) => {}
             None => {
-                let ended = before.checked_sub(1).filter(|&n| {
-                    children
-                        .get(n)
-                        .is_some_and(|s| lines.end_line(*s) == lines.line(at))
-                });
-                if let Some(n) = ended.filter(|&n| !has_after(n)) {
-                    return Place::After(n);
+                if let Some((n, child)) = last {
+                    if !(how.has_after)(child)
+                        && lines.end_line((how.span)(child)) == lines.line(at)
+                    {
+                        return Place::After(n);
+                    }
                 }
             }
         }
     }
     match holder {
-        Some(n) => Place::Before(n),
+        Some((n, _)) => Place::Before(n),
         None if before < children.len() => Place::Before(before),
         None => Place::End,
     }
 }
 
-/// Puts `comment` at `place` among `children`, or in `end`.
+/// Puts `comment` at `place` among `children` (whose comments `comments` gives), or
+/// in `end`.
 fn put<T>(
     children: &mut [T],
     comments: impl Fn(&mut T) -> &mut Comments,
@@ -181,8 +203,8 @@ fn put<T>(
         Place::Inside(_) | Place::End => None,
     };
     match (slot, place) {
-        (Some(slot), Place::After(_)) => slot.after = Some(Box::new(comment)),
-        (Some(slot), _) => slot.before.push(comment),
+        (Some(slot), Place::After(_)) => slot.set_after(Some(comment)),
+        (Some(slot), _) => slot.push_before(comment),
         (None, _) => end.push(comment),
     }
 }
@@ -192,34 +214,37 @@ fn attach_to_file(
     items: &[(Span, Item)],
     comment: Comment,
     own_line: bool,
-    lines: &Lines,
+    lines: &mut Lines<'_>,
 ) {
-    let spans: Vec<Span> = items.iter().map(|(span, _)| *span).collect();
     let at = comment.span.start;
-    let place = place(
-        &spans,
-        &comment,
-        own_line,
-        lines,
-        |n| item_comments(file, items, n).is_some_and(|c| c.after.is_some()),
-        |n| match items.get(n).map(|(_, item)| *item) {
-            Some(Item::Let(i)) => file.lets.get(i).is_some_and(|l| match &l.value {
-                LetValue::List(list) => holds(list.span, at),
-                LetValue::Single(_) => false,
-            }),
-            Some(Item::Rule(i)) => file
-                .rules
-                .get(i)
-                .is_some_and(|r| in_body(r.name.span, r.span, at)),
-            Some(Item::Test(i)) => file
-                .tests
-                .get(i)
-                .is_some_and(|t| in_body(t.name.span, t.span, at)),
-            _ => false,
-        },
-    );
+    let place = {
+        let file = &*file;
+        let how = Children {
+            span: |(span, _): &(Span, Item)| *span,
+            has_after: |(_, item): &(Span, Item)| {
+                item_comments(file, *item).is_some_and(|c| c.after().is_some())
+            },
+            block: |(_, item): &(Span, Item)| match *item {
+                Item::Let(i) => file.lets.get(i).is_some_and(|l| match &l.value {
+                    LetValue::List(list) => holds(list.span, at),
+                    LetValue::Single(_) => false,
+                }),
+                Item::Rule(i) => file
+                    .rules
+                    .get(i)
+                    .is_some_and(|r| in_body(r.name.span, r.span, at)),
+                Item::Test(i) => file
+                    .tests
+                    .get(i)
+                    .is_some_and(|t| in_body(t.name.span, t.span, at)),
+                Item::Default(_) => false,
+            },
+        };
+        place(items, &how, &comment, own_line, lines)
+    };
+    let item = |n: usize| items.get(n).map(|(_, item)| *item);
     match place {
-        Place::Inside(n) => match items.get(n).map(|(_, item)| *item) {
+        Place::Inside(n) => match item(n) {
             Some(Item::Let(i)) => {
                 if let Some(LetValue::List(list)) = file.lets.get_mut(i).map(|l| &mut l.value) {
                     attach_to_list(list, comment, own_line, lines);
@@ -239,9 +264,9 @@ fn attach_to_file(
         },
         Place::Before(n) | Place::After(n) => {
             let after = place == Place::After(n);
-            match item_comments_mut(file, items, n) {
-                Some(slot) if after => slot.after = Some(Box::new(comment)),
-                Some(slot) => slot.before.push(comment),
+            match item(n).and_then(|item| item_comments_mut(file, item)) {
+                Some(slot) if after => slot.set_after(Some(comment)),
+                Some(slot) => slot.push_before(comment),
                 None => file.end_comments.push(comment),
             }
         }
@@ -249,14 +274,8 @@ fn attach_to_file(
     }
 }
 
-/// Whether `at` is in the body of a block whose name is at `name` and which ends
-/// with `whole`: after the name, before the end.
-fn in_body(name: Span, whole: Span, at: usize) -> bool {
-    name.end <= at && at < whole.end
-}
-
-fn item_comments<'f>(file: &'f File, items: &[(Span, Item)], n: usize) -> Option<&'f Comments> {
-    match items.get(n)?.1 {
+fn item_comments(file: &File, item: Item) -> Option<&Comments> {
+    match item {
         Item::Default(0) => file.default.as_ref().map(|d| &d.comments),
         Item::Default(i) => file.extra_defaults.get(i - 1).map(|d| &d.comments),
         Item::Let(i) => file.lets.get(i).map(|l| &l.comments),
@@ -265,12 +284,8 @@ fn item_comments<'f>(file: &'f File, items: &[(Span, Item)], n: usize) -> Option
     }
 }
 
-fn item_comments_mut<'f>(
-    file: &'f mut File,
-    items: &[(Span, Item)],
-    n: usize,
-) -> Option<&'f mut Comments> {
-    match items.get(n)?.1 {
+fn item_comments_mut(file: &mut File, item: Item) -> Option<&mut Comments> {
+    match item {
         Item::Default(0) => file.default.as_mut().map(|d| &mut d.comments),
         Item::Default(i) => file.extra_defaults.get_mut(i - 1).map(|d| &mut d.comments),
         Item::Let(i) => file.lets.get_mut(i).map(|l| &mut l.comments),
@@ -279,35 +294,20 @@ fn item_comments_mut<'f>(
     }
 }
 
-/// The list a condition tests against, when it is written in the condition.
-fn condition_list(condition: &mut Condition) -> Option<&mut List> {
-    match &mut condition.test {
-        Test::In(InTarget::List(list)) => Some(list),
-        _ => None,
-    }
-}
-
-fn attach_to_rule(rule: &mut Rule, comment: Comment, own_line: bool, lines: &Lines) {
-    let spans: Vec<Span> = rule.conditions.iter().map(|c| c.span).collect();
+fn attach_to_rule(rule: &mut Rule, comment: Comment, own_line: bool, lines: &mut Lines<'_>) {
     let at = comment.span.start;
-    let place = place(
-        &spans,
-        &comment,
-        own_line,
-        lines,
-        |n| {
-            rule.conditions
-                .get(n)
-                .is_some_and(|c| c.comments.after.is_some())
-        },
-        |n| {
-            rule.conditions.get(n).is_some_and(
-                |c| matches!(&c.test, Test::In(InTarget::List(list)) if holds(list.span, at)),
-            )
-        },
-    );
+    let how = Children {
+        span: |c: &Condition| c.span,
+        has_after: |c: &Condition| c.comments.after().is_some(),
+        block: |c: &Condition| matches!(&c.test, Test::In(InTarget::List(list)) if holds(list.span, at)),
+    };
+    let place = place(&rule.conditions, &how, &comment, own_line, lines);
     if let Place::Inside(n) = place {
-        match rule.conditions.get_mut(n).and_then(condition_list) {
+        let list = rule.conditions.get_mut(n).and_then(|c| match &mut c.test {
+            Test::In(InTarget::List(list)) => Some(list),
+            _ => None,
+        });
+        match list {
             Some(list) => attach_to_list(list, comment, own_line, lines),
             None => rule.end_comments.push(comment),
         }
@@ -322,21 +322,13 @@ fn attach_to_rule(rule: &mut Rule, comment: Comment, own_line: bool, lines: &Lin
     );
 }
 
-fn attach_to_test(block: &mut TestBlock, comment: Comment, own_line: bool, lines: &Lines) {
-    let spans: Vec<Span> = block.expectations.iter().map(|e| e.span).collect();
-    let place = place(
-        &spans,
-        &comment,
-        own_line,
-        lines,
-        |n| {
-            block
-                .expectations
-                .get(n)
-                .is_some_and(|e| e.comments.after.is_some())
-        },
-        |_| false,
-    );
+fn attach_to_test(block: &mut TestBlock, comment: Comment, own_line: bool, lines: &mut Lines<'_>) {
+    let how = Children {
+        span: |e: &Expectation| e.span,
+        has_after: |e: &Expectation| e.comments.after().is_some(),
+        block: |_: &Expectation| false,
+    };
+    let place = place(&block.expectations, &how, &comment, own_line, lines);
     put(
         &mut block.expectations,
         |e| &mut e.comments,
@@ -346,23 +338,16 @@ fn attach_to_test(block: &mut TestBlock, comment: Comment, own_line: bool, lines
     );
 }
 
-fn attach_to_list(list: &mut List, comment: Comment, own_line: bool, lines: &Lines) {
-    let spans: Vec<Span> = list.values.iter().map(|v| v.span).collect();
-    let place = place(
-        &spans,
-        &comment,
-        own_line,
-        lines,
-        |n| {
-            list.values
-                .get(n)
-                .is_some_and(|v| v.comments.after.is_some())
-        },
-        |_| false,
-    );
+fn attach_to_list(list: &mut List, comment: Comment, own_line: bool, lines: &mut Lines<'_>) {
+    let how = Children {
+        span: |v: &Value| v.span,
+        has_after: |v: &Value| v.comments.after().is_some(),
+        block: |_: &Value| false,
+    };
+    let place = place(&list.values, &how, &comment, own_line, lines);
     put(
         &mut list.values,
-        |v: &mut Value| &mut v.comments,
+        |v| &mut v.comments,
         &mut list.end_comments,
         &place,
         comment,

@@ -2,8 +2,11 @@
 //!
 //! [`parse()`] reads one source; errors are collected, not stopped at: after an error the
 //! parser skips to the next item (`default`, `let`, `allow`, `deny`, `audit`, `test` at
-//! the start of a line) and goes on, so one run reports every syntax error.
-//! [`print()`] turns a tree back into source text that parses to the same tree.
+//! the start of a line) and goes on, so one run reports every syntax error. The tree
+//! keeps every comment beside the node it stands by ([`Comments`]).
+//! [`print()`] turns a tree back into source text that parses to the same tree,
+//! comments included; [`print_with_spans`] also gives every node the span it is
+//! printed at.
 
 pub mod ast;
 mod comments;

@@ -1,16 +1,23 @@
 //! The parser: tokens → [`File`], recovering from errors so one run reports them all.
 //!
 //! The lexer ([`super::lex`], built on nom) turns the source into tokens; this module
-//! follows the grammar (`docs/language.md`, *Grammar*) over them. The grammar has no nesting beyond item
-//! bodies, so the parser is a handful of loops: no recursion, linear time.
+//! follows the grammar (`docs/language.md`, *Grammar*) over them. The grammar has no
+//! nesting beyond item bodies, so the parser is a handful of loops: no recursion,
+//! linear time. It takes any word where a name or a bare method may stand (a word
+//! starting upper case is a method, any other a name); the checker says whether it
+//! is a valid one, as it does for a tree from the JSON form. Comments are attached
+//! to the tree afterwards ([`super::comments`]).
 //!
 //! Recovery: after an error in an item's header, the parser skips to the next item
-//! start (`default`, `let`, `allow`, `deny`, `audit` or `test` as the first token of a
-//! line; a `{ … }` block skipped on the way is skipped whole). Inside a rule body it
-//! resumes at the next condition keyword; inside a test block at the next `allow` or
-//! `deny`. Tokens the lexer already reported are never reported again. Items whose
-//! name is known are kept (with what could be parsed) so the checker does not report
-//! their uses as undefined; items without a name are dropped.
+//! start (an item keyword first on its line, a line shaped like an item with a
+//! misspelled keyword, `alow "r" {`, or the first line after a `{ … }` block skipped
+//! on the way, which is skipped whole). Inside a rule body it resumes at the next
+//! condition keyword; inside a test block at the next `allow` or `deny`. A body that
+//! reaches the next item or the end of input without its `}` is reported at its `{`,
+//! with a note where it stopped. Tokens the lexer already reported are never
+//! reported again. Items whose name is known are kept (with what could be parsed)
+//! so the checker does not report their uses as undefined; items without a name are
+//! dropped.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;

@@ -175,7 +175,7 @@ impl Printer {
 
     /// The comments on their own lines before a node, each at `indent`.
     fn before(&mut self, comments: &mut Comments, indent: &str) {
-        for comment in &mut comments.before {
+        for comment in comments.parts_mut().0 {
             self.push(indent);
             self.comment(comment);
             self.newline();
@@ -184,7 +184,7 @@ impl Printer {
 
     /// The comment at the end of a node's last line, if any.
     fn after(&mut self, comments: &mut Comments) {
-        if let Some(comment) = &mut comments.after {
+        if let Some(comment) = comments.parts_mut().1 {
             self.push(" ");
             self.comment(comment);
         }
