@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::diagnostic::Code;
 use crate::eval::decision::Effect;
 use crate::owned_request::OwnedRequest;
+use crate::syntax::keyword::Keyword;
 use crate::syntax::{By, Field};
 
 use super::{Reporter, Source, values};
@@ -73,20 +74,21 @@ pub(crate) fn check_tests(sources: &[Source<'_>], report: &mut Reporter<'_>) -> 
                 };
                 let mut seen = HashSet::new();
                 for field in &e.fields {
-                    let (key, span) = match field {
-                        Field::Identity(s) => ("identity", s.span),
-                        Field::Host(s) => ("host", s.span),
-                        Field::Port(p) => ("port", p.span),
-                        Field::Source(a) => ("source", a.span),
-                        Field::Header(n, _) => ("header", n.span),
-                        Field::Attr(n, _) => ("attr", n.span),
+                    // Headers and attributes may repeat (several values); the
+                    // others are given at most once.
+                    let (once, span) = match field {
+                        Field::Identity(s) => (Some(Keyword::Identity), s.span),
+                        Field::Host(s) => (Some(Keyword::Host), s.span),
+                        Field::Port(p) => (Some(Keyword::Port), p.span),
+                        Field::Source(a) => (Some(Keyword::Source), a.span),
+                        Field::Header(n, _) | Field::Attr(n, _) => (None, n.span),
                     };
-                    if matches!(key, "identity" | "host" | "port" | "source") && !seen.insert(key) {
+                    if let Some(key) = once.filter(|&key| !seen.insert(key.as_str())) {
                         report.error(
                             Code::InvalidExpectation,
                             i,
                             span,
-                            format!("`{key}` is given twice in one expectation"),
+                            format!("`{}` is given twice in one expectation", key.as_str()),
                         );
                         continue;
                     }
