@@ -123,6 +123,7 @@ mod span;
 mod suggest;
 pub mod syntax;
 mod testing;
+pub mod view;
 
 pub use compiler::Compiler;
 pub use coverage::TestCoverage;

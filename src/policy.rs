@@ -370,6 +370,22 @@ impl Policy {
         crate::coverage::coverage(self, &self.inner.checked)
     }
 
+    /// The effect of the policy's `default` (`deny` when it has none): what a
+    /// valid request that no `allow` or `deny` rule matches gets.
+    ///
+    /// ```
+    /// use portcullis::{Effect, Policy};
+    /// assert_eq!(Policy::compile("default allow")?.default_effect(), Effect::Allow);
+    /// assert_eq!(Policy::compile("")?.default_effect(), Effect::Deny);
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn default_effect(&self) -> crate::Effect {
+        match self.inner.checked.default {
+            syntax::Effect::Allow => crate::Effect::Allow,
+            syntax::Effect::Deny => crate::Effect::Deny,
+        }
+    }
+
     /// The number of rules (`allow`, `deny` and `audit`).
     ///
     /// ```
@@ -399,11 +415,9 @@ impl Policy {
     /// ```
     pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleInfo<'_>> + '_ {
         let checked = &self.inner.checked;
-        checked
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, rule)| RuleInfo::new(&checked.sites, i, &rule.name, rule.kind))
+        checked.rules.iter().enumerate().map(|(i, rule)| {
+            RuleInfo::new(&checked.sites, i, &rule.name, rule.kind, &rule.conditions)
+        })
     }
 }
 

@@ -6,8 +6,12 @@
 //! of the compiled policy, so rule `i` of the policy is entry `i` here, and its
 //! condition `j` is the `j`-th of its conditions. Condition texts share one string.
 
+use std::sync::Arc;
+
+use crate::check::Cond;
 use crate::span::Span;
 use crate::syntax::RuleKind;
+use crate::view::{ConditionTest, view};
 
 /// The places of a policy's rules and conditions.
 #[derive(Debug, Default)]
@@ -139,17 +143,43 @@ pub struct RuleInfo<'p> {
     name: &'p str,
     kind: RuleKind,
     index: usize,
+    tests: &'p [Arc<Cond>],
 }
 
 impl<'p> RuleInfo<'p> {
-    /// The view of rule `index`, named `name`, of kind `kind`.
-    pub(crate) fn new(sites: &'p Sites, index: usize, name: &'p str, kind: RuleKind) -> Self {
+    /// The view of rule `index`, named `name`, of kind `kind`, whose checked
+    /// conditions are `tests`.
+    pub(crate) fn new(
+        sites: &'p Sites,
+        index: usize,
+        name: &'p str,
+        kind: RuleKind,
+        tests: &'p [Arc<Cond>],
+    ) -> Self {
         RuleInfo {
             sites,
             name,
             kind,
             index,
+            tests,
         }
+    }
+
+    /// What each condition tests, in source order (the order of
+    /// [`conditions`](Self::conditions)): whether it is negated (`not`), and its test
+    /// with names spliced and values checked. For analyses of the request space.
+    ///
+    /// ```
+    /// use portcullis::view::{ConditionTest, HostView};
+    /// let policy = portcullis::Policy::compile(r#"allow "a" { host "*.Example.com" }"#)?;
+    /// let rule = policy.rules().next().unwrap();
+    /// let (negated, test) = rule.tests().next().unwrap();
+    /// assert!(!negated);
+    /// assert!(matches!(test, ConditionTest::Host(h) if h == [HostView::Suffix(".example.com")]));
+    /// # Ok::<(), portcullis::CompileError>(())
+    /// ```
+    pub fn tests(&self) -> impl ExactSizeIterator<Item = (bool, ConditionTest<'p>)> + 'p {
+        self.tests.iter().map(|cond| view(cond))
     }
 
     /// Its site (recorded for every rule the checker keeps).
