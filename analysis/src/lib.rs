@@ -1,10 +1,22 @@
-//! Analyses of Portcullis policies for tools (the `portcullis lint` command, an
-//! editor, a CI bot), on the core's public API.
+//! Analyses of Portcullis policies for tools (the `portcullis lint` and `portcullis
+//! diff` commands, an editor, a CI bot), on the core's public API.
 //!
-//! [`lint`] reports what compiles but is almost certainly a mistake, as warnings with
-//! a stable code (`docs/tools.md`). Every finding is exact: it is reported only when
-//! it is certain, never as a guess. The codes found so far are `unused-let` and
-//! `default-allow-without-deny`.
+//! Both rest on an exact model of the request space:
+//! each attribute's domain (methods, path patterns, identity globs, hosts, ports,
+//! CIDR blocks, header and attribute values and presence) is cut into the classes
+//! that every pattern of the policies treats alike, each with a valid, already
+//! normal representative value; every rule is then a cube of classes, and regions of
+//! the space are split until each policy decides a whole region one way (the
+//! approach of header-space analysis and Batfish's `compareFilters`, without a
+//! solver). Regular expressions (`~`) are opaque: each is a free yes/no dimension,
+//! so statements about every request stay exact, and examples are checked by
+//! evaluating them.
+//!
+//! - [`lint()`] reports what compiles but is almost certainly a mistake, as warnings
+//!   with a stable code (`docs/tools.md`). Every finding is exact: it is reported
+//!   only when it is certain, never as a guess.
+//! - [`diff()`] finds the requests two policies decide differently, one example per
+//!   region of difference.
 //!
 //! ```
 //! let sources = [("p.pcl", "default allow\nlet office = [10.0.0.0/8]\nallow \"a\" {}")];
@@ -16,110 +28,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
 
-use std::collections::HashSet;
+mod diff;
+mod domain;
+mod explore;
+mod lint;
+mod space;
 
-use portcullis::syntax::{
-    self, Effect, File, InTarget, LetValue, RuleKind, Test, Value, ValueKind,
-};
-use portcullis::{Code, CompileError, Diagnostic, Policy};
-
-/// Lints the named sources as one policy: the policy's compile errors when it does
-/// not compile, else every finding, in source order of the files, then of what each
-/// finding points at.
-///
-/// - `unused-let`: a `let` whose name no rule condition and no other `let` uses (at
-///   the name);
-/// - `default-allow-without-deny`: `default allow` in a policy without any `deny`
-///   rule, so that every request is allowed whatever the `allow` rules say (at
-///   `default`).
-///
-/// ```
-/// let findings = portcullis_analysis::lint(&[("p.pcl", "let unused = 8080\n")])?;
-/// assert_eq!(findings[0].to_string().lines().next(),
-///     Some("p.pcl:1:5: warning[unused-let]: `unused` is never used"));
-/// # Ok::<(), portcullis::CompileError>(())
-/// ```
-pub fn lint(sources: &[(&str, &str)]) -> Result<Vec<Diagnostic>, CompileError> {
-    Policy::compile_sources(sources.iter().copied())?;
-    let mut files = Vec::with_capacity(sources.len());
-    for (_, text) in sources {
-        files.push(syntax::parse(text)?);
-    }
-    // `None`: a construct this version does not know could use a name, so no `let`
-    // is reported unused (silent where unsure).
-    let used = used_names(&files);
-    let any_deny = files
-        .iter()
-        .flat_map(|f| &f.rules)
-        .any(|r| r.kind == RuleKind::Deny);
-    let mut findings = Vec::new();
-    for ((name, text), file) in sources.iter().zip(&files) {
-        let mut here = Vec::new();
-        if let Some(default) = &file.default {
-            if default.effect == Effect::Allow && !any_deny {
-                here.push(Diagnostic::new(
-                    Code::DefaultAllowWithoutDeny,
-                    name,
-                    text,
-                    default.span,
-                    "`default allow` without any `deny` rule allows every request: \
-                     the `allow` rules change nothing",
-                ));
-            }
-        }
-        for binding in &file.lets {
-            if used
-                .as_ref()
-                .is_some_and(|used| !used.contains(binding.name.name.as_str()))
-            {
-                here.push(Diagnostic::new(
-                    Code::UnusedLet,
-                    name,
-                    text,
-                    binding.name.span,
-                    format!("`{}` is never used", binding.name.name),
-                ));
-            }
-        }
-        here.sort_by_key(|d| (d.line(), d.column()));
-        findings.extend(here);
-    }
-    Ok(findings)
-}
-
-/// Every name some condition or some `let` (other than the name's own) uses; `None`
-/// when some test is of a kind this crate does not know.
-fn used_names(files: &[File]) -> Option<HashSet<&str>> {
-    let mut used = HashSet::new();
-    for file in files {
-        for condition in file.rules.iter().flat_map(|r| &r.conditions) {
-            match &condition.test {
-                Test::Values(values) => names_in(values, None, &mut used),
-                Test::In(InTarget::Name(name)) => {
-                    used.insert(name.name.as_str());
-                }
-                Test::In(InTarget::List(list)) => names_in(&list.values, None, &mut used),
-                Test::Regex(_) | Test::Present | Test::Equals(_) => {}
-                _ => return None,
-            }
-        }
-        for binding in &file.lets {
-            let own = Some(binding.name.name.as_str());
-            match &binding.value {
-                LetValue::List(list) => names_in(&list.values, own, &mut used),
-                LetValue::Single(value) => names_in(std::slice::from_ref(value), own, &mut used),
-            }
-        }
-    }
-    Some(used)
-}
-
-fn names_in<'a>(values: &'a [Value], own: Option<&str>, used: &mut HashSet<&'a str>) {
-    for value in values {
-        if let ValueKind::Name { name } = &value.kind {
-            if Some(name.as_str()) != own {
-                used.insert(name.as_str());
-            }
-        }
-    }
-}
+pub use diff::{DiffOptions, DiffReport, Difference, diff};
+pub use lint::lint;
+pub use space::TooComplex;

@@ -95,3 +95,56 @@ fn lint_json_policies_name_the_json_place() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn lint_reports_unsatisfiable_shadowed_rules_and_redundant_values() {
+    let dir = Dir::new("lint_exact");
+    dir.write(
+        "p.pcl",
+        "\
+deny \"no deletes\" { method DELETE }
+allow \"ops deletes\" {
+  identity \"spiffe://p/ns/ops/sa/*\"
+  method DELETE
+}
+allow \"reads\" { method GET path \"/a/**\", \"/a/b\" }
+allow \"never\" { port 80..90 port 100 }
+",
+    );
+    let out = dir.run(&["lint", "p.pcl"]);
+    out.assert(1);
+    assert_eq!(
+        out.stderr,
+        "\
+p.pcl:2:1: warning[shadowed-rule]: `ops deletes` never decides: every request it matches is decided by `no deletes`
+  |
+2 | allow \"ops deletes\" {
+  | ^^^^^
+p.pcl:6:42: warning[redundant-value]: `\"/a/b\"` is already covered by `\"/a/**\"` in this condition of `reads`
+  |
+6 | allow \"reads\" { method GET path \"/a/**\", \"/a/b\" }
+  |                                          ^^^^^^
+p.pcl:7:1: warning[unsatisfiable-rule]: `never` matches no valid request: its conditions on `port` exclude each other
+  |
+7 | allow \"never\" { port 80..90 port 100 }
+  | ^^^^^
+"
+    );
+}
+
+#[test]
+fn lint_stays_silent_where_the_rules_do_overlap_only_in_part() {
+    let dir = Dir::new("lint_partial");
+    dir.write(
+        "p.pcl",
+        "\
+deny \"no deletes outside ops\" { method DELETE not identity \"spiffe://p/ns/ops/sa/*\" }
+allow \"deletes\" { method DELETE }
+allow \"reads\" { method GET path \"/a/*\", \"/b/**\" }
+allow \"more reads\" { method GET, HEAD path \"/a/x\" }
+allow \"regex\" { path ~ \"/a/.*\" }
+allow \"regex covered?\" { path \"/a/y\" }
+",
+    );
+    dir.run(&["lint", "p.pcl"]).assert(0);
+}

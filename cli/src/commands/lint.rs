@@ -9,8 +9,16 @@ const AFTER_HELP: &str = "\
 Reports what compiles but is almost certainly a mistake, each as
   file:line:col: warning[CODE]: message
 with the source line and a caret, on stderr. Each finding is exact, never a
-guess. The codes reported:
+guess; where a regular expression (`~`) makes a question undecidable, nothing is
+reported. The codes reported:
   unused-let                   a `let` that nothing uses (at its name)
+  unsatisfiable-rule           a rule that no valid request can match (at its
+                               keyword)
+  shadowed-rule                an `allow` or `deny` rule that never decides: every
+                               request it matches is decided by the rules named
+                               (at its keyword)
+  redundant-value              a value that another value of the same condition
+                               already covers (at the value)
   default-allow-without-deny   `default allow` in a policy with no `deny` rule (at
                                `default`): every request is allowed
 

@@ -3,6 +3,7 @@
 //! a variant and a match arm.
 
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod import;
@@ -27,6 +28,8 @@ pub enum Command {
     /// Evaluate JSON requests and say, for every rule, whether it matched and which
     /// condition failed first
     Explain(explain::Args),
+    /// Find the requests two policies decide differently, one example per region
+    Diff(diff::Args),
     /// Report rules and values that cannot have the effect their author meant
     Lint(lint::Args),
     /// Run the policy's `test` blocks and print the failures and a summary
@@ -44,6 +47,7 @@ impl Command {
             Command::Check(args) => stdin_at_most_once(&args.files),
             Command::Eval(args) => eval::check_usage(args),
             Command::Explain(args) => explain::check_usage(args),
+            Command::Diff(args) => diff::check_usage(args),
             Command::Lint(args) => stdin_at_most_once(&args.files),
             Command::Test(args) => stdin_at_most_once(&args.files),
             Command::Import(args) => import::check_usage(args),
@@ -57,6 +61,7 @@ impl Command {
             Command::Check(args) => check::run(&args),
             Command::Eval(args) => eval::run(&args),
             Command::Explain(args) => explain::run(&args),
+            Command::Diff(args) => diff::run(&args),
             Command::Lint(args) => lint::run(&args),
             Command::Test(args) => test::run(&args),
             Command::Import(args) => import::run(&args),
