@@ -8,8 +8,6 @@
 mod args;
 mod commands;
 mod decision_json;
-mod json_map;
-mod json_policy;
 mod policy_files;
 mod request_json;
 

@@ -1,12 +1,13 @@
 //! Reading policy files and compiling them as one policy: text files, JSON files
-//! (`*.json`, see [`crate::json_policy`]) and stdin (`-`), in any mix.
+//! (`*.json`, read by `portcullis_http::json`, as `serve` reads them) and stdin
+//! (`-`), in any mix.
 
 use std::io::{self, Write};
 
-use portcullis::{Diagnostic, Location, Policy, Severity, Span, TestFailure};
+use portcullis::{Diagnostic, Policy, Span, TestFailure};
+use portcullis_http::json::{self, JsonPolicy, is_json};
 
 use crate::commands::error;
-use crate::json_policy::{JsonPolicy, is_json, with_snippet};
 
 /// The file name that stands for stdin.
 pub const STDIN: &str = "-";
@@ -103,11 +104,13 @@ pub fn load_policy(files: &[String]) -> Option<Loaded> {
         }
         match JsonPolicy::read(name, text) {
             Ok(policy) => {
-                sources.push((name, policy.printed().to_string()));
+                sources.push((name, policy.text().to_string()));
                 json.push(policy);
             }
             Err(diagnostic) => {
-                let _ = io::stderr().lock().write_all(diagnostic.as_bytes());
+                let _ = io::stderr()
+                    .lock()
+                    .write_all(diagnostic.to_string().as_bytes());
                 failed = true;
             }
         }
@@ -140,40 +143,8 @@ pub fn load_policy(files: &[String]) -> Option<Loaded> {
 }
 
 /// A diagnostic as the library renders it, but with every place in a JSON file
-/// (the diagnostic's own, and related ones such as "first defined here") shown at
-/// its JSON location.
+/// shown at its JSON location.
 fn render(d: &Diagnostic, sources: &[(&str, String)], json: &[JsonPolicy]) -> String {
-    let json_of = |file: &str| json.iter().find(|j| j.name() == file);
-    let in_json = std::iter::once(d.location())
-        .chain(d.related().iter().map(|r| r.location()))
-        .any(|l| json_of(l.file()).is_some());
-    if !in_json {
-        return d.to_string();
-    }
-    let place = |location: &Location, heading: &str| match json_of(location.file()) {
-        Some(json) => json.render_place(location.line(), location.column(), heading),
-        None => {
-            let text = sources
-                .iter()
-                .find(|(name, _)| *name == location.file())
-                .map_or("", |(_, text)| text.as_str());
-            with_snippet(location.file(), text, location.span(), heading)
-        }
-    };
-    let message = match json_of(d.file()) {
-        Some(json) => json.message(d),
-        None => d.message().to_string(),
-    };
-    let heading = match d.severity() {
-        Severity::Error => format!("error: {message}"),
-        severity => format!("{severity}[{}]: {message}", d.code()),
-    };
-    let mut out = place(d.location(), &heading);
-    for related in d.related() {
-        out.push_str(&place(
-            related.location(),
-            &format!("note: {}", related.label()),
-        ));
-    }
-    out
+    let texts: Vec<(&str, &str)> = sources.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    json::render_diagnostic(d, &texts, json)
 }

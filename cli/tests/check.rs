@@ -270,12 +270,12 @@ fn check_json_that_is_not_a_policy() {
             r#"{"colour": "red"}"#,
             "p.json:/colour: error: unknown field `colour`, expected one of `default`, `let`, `rules`, `tests`, `end_comments`",
         ),
-        // A tree the text form cannot hold, at the condition.
+        // A tree the text form cannot hold, at the node it cannot hold.
         (
             r#"{"rules": [{"effect": "allow", "name": "r", "when": [
                 {"subject": "method", "test": {"values": [{"method": "GET"}]}},
                 {"subject": "source", "test": {"values": [{"address": "10.0.0.0/8, 0.0.0.0/0"}]}}]}]}"#,
-            r#"p.json:/rules/0/when/1: error: "10.0.0.0/8, 0.0.0.0/0" is neither a valid name nor a valid address"#,
+            r#"p.json:/rules/0/when/1/test/values/0: error: "10.0.0.0/8, 0.0.0.0/0" is neither a valid name nor a valid address"#,
         ),
         // Not JSON, or not an object: at the line and column.
         (

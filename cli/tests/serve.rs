@@ -266,3 +266,162 @@ fn usage_errors_exit_2() {
         assert!(help.stdout.contains(flag), "{flag} missing from --help");
     }
 }
+
+/// The JSON form of the policy `text`.
+fn json_form(text: &str) -> String {
+    let tree = portcullis::syntax::parse(text).unwrap();
+    serde_json::to_string_pretty(&tree).unwrap()
+}
+
+impl Serve {
+    /// Waits (at most 10 s) for a stderr line holding `needle`; every line read.
+    fn stderr_until(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!("no stderr line with `{needle}` within 10 s; saw {seen:#?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn json_policies_are_served_and_reloaded_with_json_diagnostics() {
+    let dir = Dir::new("serve-json");
+    let enforced = "default deny\nallow \"probes\" { method GET  path \"/healthz\" }\n";
+    dir.write("policy.json", json_form(enforced));
+    dir.write("shadow.json", json_form("default allow\n"));
+    let serve = Serve::start(
+        &dir,
+        &[
+            "-p",
+            "policy.json",
+            "--shadow",
+            "shadow.json",
+            "--http",
+            "127.0.0.1:0",
+            "--admin",
+            "127.0.0.1:0",
+        ],
+        2,
+    );
+    let (http_address, admin) = (serve.address("http"), serve.address("admin"));
+    assert_eq!(forward_auth(http_address, "/healthz"), 200);
+    assert_eq!(forward_auth(http_address, "/ready"), 403);
+    assert!(
+        metrics(admin)
+            .contains("portcullis_shadow_decisions_total{decision=\"allow\",agrees=\"false\"} 1\n"),
+        "{}",
+        metrics(admin)
+    );
+
+    // A new JSON policy is loaded.
+    let both = "default deny\nallow \"probes\" { method GET  path \"/healthz\", \"/ready\" }\n";
+    dir.write("policy.json", json_form(both));
+    serve.stderr_until("portcullis: policy reloaded, revision");
+    assert_eq!(forward_auth(http_address, "/ready"), 200);
+
+    // A JSON policy that does not compile: its diagnostic at the JSON Pointer on
+    // stderr, the last good policy still deciding.
+    dir.write(
+        "policy.json",
+        json_form("allow \"probes\" { identity in probers }\n"),
+    );
+    let lines = serve.stderr_until("policy.json:/");
+    let last = lines.last().unwrap();
+    assert_eq!(
+        last, "policy.json:/rules/0/when/0/test/in/name: error: undefined name `probers`",
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("portcullis: policy reload failed, keeping revision ")),
+        "{lines:#?}"
+    );
+    assert_eq!(forward_auth(http_address, "/ready"), 200);
+    assert_eq!(forward_auth(http_address, "/admin"), 403);
+
+    // JSON that is not a policy, in the shadow: at its pointer too; the shadow stays.
+    dir.write("shadow.json", "{\"default\": \"perhaps\"}");
+    let lines = serve.stderr_until("shadow.json:/default: error: unknown variant `perhaps`");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("portcullis: shadow policy reload failed, keeping revision ")),
+        "{lines:#?}"
+    );
+    assert_eq!(forward_auth(http_address, "/admin"), 403);
+    let text = metrics(admin);
+    assert!(
+        text.contains("portcullis_policy_reloads_total{result=\"failure\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("portcullis_shadow_decisions_total{decision=\"allow\",agrees=\"false\"} 3\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_json_policy_that_does_not_compile_exits_1_with_json_diagnostics() {
+    let dir = Dir::new("serve-json-broken");
+    dir.write(
+        "policy.json",
+        json_form("allow \"a\" { identity in nowhere }\n"),
+    );
+    let out = dir.run(&["serve", "-p", "policy.json", "--http", "127.0.0.1:0"]);
+    out.assert(1);
+    assert!(
+        out.stderr.starts_with(
+            "policy.json:/rules/0/when/0/test/in/name: error: undefined name `nowhere`\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    dir.write("policy.json", "[]");
+    let out = dir.run(&["serve", "-p", "policy.json", "--http", "127.0.0.1:0"]);
+    out.assert(1);
+    assert!(
+        out.stderr
+            .starts_with("policy.json:1:1: error: a policy in the JSON form is a JSON object\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn stdin_cannot_be_a_served_policy() {
+    let dir = Dir::new("serve-stdin");
+    dir.write("policy.pcl", POLICY);
+    for args in [
+        &["serve", "-p", "-", "--http", "127.0.0.1:0"][..],
+        &[
+            "serve",
+            "-p",
+            "policy.pcl",
+            "--shadow",
+            "-",
+            "--http",
+            "127.0.0.1:0",
+        ][..],
+    ] {
+        let out = dir.run_with_stdin(args, Some(POLICY.as_bytes()));
+        out.assert_usage_error();
+        assert!(
+            out.stderr.contains("`-` (stdin) cannot be one"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("listening"), "{}", out.stderr);
+    }
+}

@@ -158,6 +158,8 @@ mod extensions;
 mod handle;
 #[cfg(feature = "rustls")]
 mod identity;
+pub mod json;
+mod json_map;
 mod reload;
 mod request;
 mod watch;

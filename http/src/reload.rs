@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use portcullis::normalize::Options;
-use portcullis::{Code, CompileError, CompileLimits, Compiler, Diagnostic, Policy, Span, syntax};
+use portcullis::{CompileError, CompileLimits, Compiler, Policy};
 use sha2::{Digest, Sha256};
 
 use crate::handle::{PolicyHandle, Versioned};
+use crate::json::{self, JsonError, JsonPolicy};
 use crate::watch::WatchGuard;
 
 /// The policy files and the normalization options every policy compiled from them
@@ -105,17 +106,18 @@ impl PolicySource {
 
     /// Reads every file and compiles them as one policy, each named by its path in
     /// diagnostics. A file whose name ends in `.json` is read in the JSON form (the
-    /// policy's syntax tree, as `portcullis check` reads it) and compiled as the text
-    /// it prints to, so its compile errors point into that text; `portcullis check`
-    /// points them at the JSON. A leading UTF-8 byte order mark is dropped (it is
-    /// still part of the revision, which hashes the bytes read).
+    /// policy's syntax tree, as `portcullis check` reads it; see [`crate::json`]) and
+    /// its diagnostics name their JSON location, `team.json:/rules/0/name: error:
+    /// ...`. A leading UTF-8 byte order mark is dropped (it is still part of the
+    /// revision, which hashes the bytes read).
     ///
     /// # Errors
     ///
     /// [`ReloadError::Read`] for the first file that cannot be read (or is not UTF-8):
     /// the others are then not compiled, since names they define elsewhere would
     /// give spurious errors; [`ReloadError::Json`] for the first `.json` file that is
-    /// not a policy object; [`ReloadError::Compile`] with every diagnostic otherwise.
+    /// not a policy in the JSON form; [`ReloadError::Compile`] with every diagnostic
+    /// otherwise.
     ///
     /// ```
     /// use portcullis::normalize::Options;
@@ -153,29 +155,51 @@ impl PolicySource {
         let digest: [u8; 32] = hasher.finalize().into();
         let fingerprint = Fingerprint::Contents(digest);
         let mut sources = Vec::with_capacity(texts.len());
-        for (path, text) in self.files.iter().zip(&texts) {
+        let mut json = Vec::new();
+        for (path, text) in self.files.iter().zip(texts) {
             let name = path.display().to_string();
             // Editors do not show a byte order mark, so columns count from after it.
-            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            if is_json(path) {
-                match json_to_text(&name, text) {
-                    Ok(printed) => sources.push((name, printed)),
-                    Err(d) => return Err((ReloadError::Json(d), fingerprint)),
+            let text = match text.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => text,
+            };
+            if json::is_json(&name) {
+                match JsonPolicy::read(&name, text) {
+                    Ok(policy) => {
+                        sources.push((name, policy.text().to_string()));
+                        json.push(policy);
+                    }
+                    Err(e) => return Err((ReloadError::Json(e), fingerprint)),
                 }
             } else {
-                sources.push((name, text.to_string()));
+                sources.push((name, text));
             }
         }
         // The compiler carries the options and limits into the policy: a reload never
         // falls back to the defaults.
         let compiler = Compiler::new().options(self.options).limits(self.limits);
-        match compiler.compile_sources(sources) {
+        match compiler.compile_sources(sources.iter().map(|(n, t)| (n, t))) {
             Ok(policy) => Ok(Compiled {
                 policy,
                 revision: Revision::from_digest(&digest),
                 fingerprint,
             }),
-            Err(e) => Err((ReloadError::Compile(e), fingerprint)),
+            Err(error) => {
+                let rendered = if json.is_empty() {
+                    error.to_string()
+                } else {
+                    let texts: Vec<(&str, &str)> = sources
+                        .iter()
+                        .map(|(n, t)| (n.as_str(), t.as_str()))
+                        .collect();
+                    error
+                        .diagnostics()
+                        .iter()
+                        .map(|d| json::render_diagnostic(d, &texts, &json))
+                        .collect()
+                };
+                Err((ReloadError::Compile { error, rendered }, fingerprint))
+            }
         }
     }
 
@@ -191,90 +215,6 @@ impl PolicySource {
         }
         Fingerprint::Contents(hasher.finalize().into())
     }
-}
-
-/// Whether a policy file is read in the JSON form, as the command line does.
-fn is_json(path: &std::path::Path) -> bool {
-    path.extension().is_some_and(|e| e == "json")
-}
-
-/// Reads a policy in the JSON form and prints it as text, which is then compiled in
-/// its place (so its compile errors point into that text). JSON that is not a policy
-/// object is a diagnostic at serde's position.
-fn json_to_text(name: &str, json: &str) -> Result<String, Box<Diagnostic>> {
-    let error_at = |offset: usize, message: String| {
-        let end = json
-            .get(offset..)
-            .and_then(|rest| rest.chars().next())
-            .map_or(offset, |c| offset + c.len_utf8());
-        Box::new(Diagnostic::new(
-            Code::Syntax,
-            name,
-            json,
-            Span::locate(json, offset, end),
-            message,
-        ))
-    };
-    // A derived struct would also read an array, field by field: a policy is an
-    // object and nothing else.
-    let first = json.find(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'));
-    if let Some(start) = first.filter(|&i| !json.get(i..).is_some_and(|s| s.starts_with('{'))) {
-        return Err(error_at(
-            start,
-            "a policy in the JSON form is a JSON object".into(),
-        ));
-    }
-    match serde_json::from_str::<syntax::File>(json) {
-        Ok(file) => Ok(syntax::print(&file)),
-        Err(e) => {
-            let offset = offset_of(json, e.line(), e.column());
-            // serde's message ends with its own " at line L column C": the location
-            // is given in front already.
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(cut) => message.get(..cut).unwrap_or(&message),
-                None => &message,
-            };
-            Err(error_at(offset, plain_json_message(message)))
-        }
-    }
-}
-
-/// serde's message without Rust's names for things (`portcullis check` says more).
-fn plain_json_message(message: &str) -> String {
-    if message.starts_with("data did not match any variant of untagged enum") {
-        return "not a valid value here".to_string();
-    }
-    let mut out = message.to_string();
-    for (rust, json) in [
-        ("invalid type: map,", "invalid type: object,"),
-        ("invalid type: sequence,", "invalid type: array,"),
-        ("invalid type: unit value,", "invalid type: null,"),
-        ("expected a sequence", "expected an array"),
-        ("expected a map", "expected an object"),
-        ("expected struct ", "expected an object: "),
-        ("expected u64", "expected a non-negative integer"),
-    ] {
-        out = out.replace(rust, json);
-    }
-    out
-}
-
-/// The byte offset of a 1-based line and column (serde_json counts columns in
-/// bytes; 0 means before the line's first byte, as at the end of input).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(i, _)| i + 1)
-    };
-    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
 }
 
 /// What a set of policy files held when read: the digest of their contents
@@ -342,9 +282,17 @@ pub enum ReloadError {
         error: io::Error,
     },
     /// The files were read and do not compile.
-    Compile(CompileError),
+    Compile {
+        /// The diagnostics, placed in the texts compiled (a `.json` file's is the
+        /// text it prints to).
+        error: CompileError,
+        /// Every diagnostic for the operator, with its source line and a caret; in a
+        /// `.json` file at its JSON Pointer (`team.json:/rules/0/name: error: ...`),
+        /// as `portcullis check` shows it.
+        rendered: String,
+    },
     /// A `.json` policy file is not a policy in the JSON form.
-    Json(Box<Diagnostic>),
+    Json(JsonError),
     /// The thread that watches the files could not be started.
     Watch(io::Error),
 }
@@ -355,8 +303,8 @@ impl fmt::Display for ReloadError {
             ReloadError::Read { path, error } => {
                 write!(f, "cannot read `{}`: {error}", path.display())
             }
-            ReloadError::Compile(e) => write!(f, "{e}"),
-            ReloadError::Json(d) => write!(f, "{d}"),
+            ReloadError::Compile { rendered, .. } => f.write_str(rendered),
+            ReloadError::Json(e) => write!(f, "{e}"),
             ReloadError::Watch(e) => write!(f, "cannot start watching the policy files: {e}"),
         }
     }
@@ -366,8 +314,8 @@ impl std::error::Error for ReloadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReloadError::Read { error, .. } | ReloadError::Watch(error) => Some(error),
-            ReloadError::Compile(e) => Some(e),
-            ReloadError::Json(_) => None,
+            ReloadError::Compile { error, .. } => Some(error),
+            ReloadError::Json(e) => Some(e),
         }
     }
 }

@@ -286,7 +286,7 @@ fn the_first_compile_reports_what_is_wrong() {
     let file = dir.path("policy.pcl");
     std::fs::write(&file, "default maybe").unwrap();
     match PolicyHandle::watch([&file], Options::default()) {
-        Err(ReloadError::Compile(e)) => {
+        Err(ReloadError::Compile { error: e, .. }) => {
             assert!(e.to_string().contains("policy.pcl:1:9: error:"), "{e}");
         }
         other => panic!("expected a compile error, got {other:?}"),
@@ -386,7 +386,13 @@ fn json_files_are_read_in_the_json_form_beside_text_files() {
     std::fs::write(&team, "{\n  \"rules\": 7\n}\n").unwrap();
     let err = reloader.reload_now().unwrap_err();
     assert!(matches!(err, ReloadError::Json(_)), "{err:?}");
-    assert!(err.to_string().contains("team.json:2:"), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{}:/rules: error: invalid type: integer `7`, expected an array\n",
+            team.display()
+        )),
+        "{err}"
+    );
     std::fs::write(&team, "[\"deny\", []]").unwrap();
     let err = reloader.reload_now().unwrap_err();
     assert!(
@@ -398,11 +404,20 @@ fn json_files_are_read_in_the_json_form_beside_text_files() {
     assert!(matches!(reloader.reload_now(), Err(ReloadError::Json(_))));
     assert_eq!(reloader.handle().load().evaluate(&ops).rule(), Some("ops"));
 
-    // A tree that does not compile is a compile error named by the JSON file.
+    // A tree that does not compile: the diagnostic at its JSON Pointer, with the
+    // JSON line, as `portcullis check` shows it.
     let bad = portcullis::syntax::parse("allow \"ops\" { identity in opz }").unwrap();
-    std::fs::write(&team, serde_json::to_string(&bad).unwrap()).unwrap();
+    std::fs::write(&team, serde_json::to_string_pretty(&bad).unwrap()).unwrap();
     match reloader.reload_now() {
-        Err(ReloadError::Compile(e)) => assert!(e.to_string().contains("team.json:"), "{e}"),
+        Err(e @ ReloadError::Compile { .. }) => {
+            let text = e.to_string();
+            let head = format!(
+                "{}:/rules/0/when/0/test/in/name: error: undefined name `opz`; did you mean `ops`?\n",
+                team.display()
+            );
+            assert!(text.starts_with(&head), "{text}");
+            assert!(text.contains("\"opz\""), "the JSON line is shown: {text}");
+        }
         other => panic!("expected a compile error, got {other:?}"),
     }
     assert_eq!((reloader.successes(), reloader.failures()), (0, 4));
@@ -419,6 +434,38 @@ fn the_compile_limits_are_kept_across_reloads() {
     let reloader = Reloader::new(source).unwrap();
     std::fs::write(&file, "allow \"a\" {}\nallow \"b\" {}\n").unwrap();
     let err = reloader.reload_now().unwrap_err();
-    assert!(matches!(err, ReloadError::Compile(_)), "{err}");
+    assert!(matches!(err, ReloadError::Compile { .. }), "{err}");
     assert_eq!(deciding_rule(&reloader.handle()).as_deref(), Some("one"));
+}
+
+#[test]
+fn a_watched_json_policy_is_reloaded_and_a_broken_one_kept_out() {
+    let dir = TempDir::new("json-watch");
+    let file = dir.path("policy.json");
+    let json = |name: &str| {
+        let tree = portcullis::syntax::parse(&allow_all(name)).unwrap();
+        serde_json::to_string_pretty(&tree).unwrap()
+    };
+    std::fs::write(&file, json("first")).unwrap();
+    let handle = PolicyHandle::watch([&file], Options::default()).unwrap();
+    assert_eq!(deciding_rule(&handle).as_deref(), Some("first"));
+
+    write_in_place(&file, &json("second"));
+    wait_for_rule(&handle, "second");
+    write_by_rename(&file, &json("third"));
+    wait_for_rule(&handle, "third");
+
+    // Not a policy, then a policy that does not compile: each failure is counted and
+    // the last good policy stays.
+    let reloader = Reloader::new(PolicySource::new([&file], Options::default())).unwrap();
+    let _guard = reloader.watch(Duration::from_millis(50)).unwrap();
+    write_in_place(&file, "{\"rules\": [{\"effect\": \"allow\"}]}");
+    assert!(wait_for(LIMIT, || reloader.failures() == 1).is_some());
+    let broken = portcullis::syntax::parse("allow \"a\" { identity in nowhere }").unwrap();
+    write_in_place(&file, &serde_json::to_string_pretty(&broken).unwrap());
+    assert!(wait_for(LIMIT, || reloader.failures() == 2).is_some());
+    assert_eq!(deciding_rule(&reloader.handle()).as_deref(), Some("third"));
+    write_in_place(&file, &json("fourth"));
+    wait_for_rule(&handle, "fourth");
+    wait_for_rule(&reloader.handle(), "fourth");
 }

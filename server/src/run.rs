@@ -61,9 +61,10 @@ impl fmt::Display for StartError {
         match self {
             StartError::Config(message) => f.write_str(message),
             // Diagnostics already say where; they are printed as `check` prints them.
-            StartError::Policy(ReloadError::Compile(e)) => write!(f, "{e}"),
             StartError::Policy(e) => write!(f, "{e}"),
-            StartError::Shadow(ReloadError::Compile(e)) => write!(f, "{e}"),
+            StartError::Shadow(e @ (ReloadError::Compile { .. } | ReloadError::Json(_))) => {
+                write!(f, "{e}")
+            }
             StartError::Shadow(e) => write!(f, "shadow policy: {e}"),
             StartError::Bind {
                 listener,
@@ -401,8 +402,10 @@ async fn serve(config: ServeConfig) -> u8 {
         Err(error) => {
             let text = error.to_string();
             match &error {
-                StartError::Policy(ReloadError::Compile(_))
-                | StartError::Shadow(ReloadError::Compile(_)) => eprint!("{text}"),
+                StartError::Policy(ReloadError::Compile { .. } | ReloadError::Json(_))
+                | StartError::Shadow(ReloadError::Compile { .. } | ReloadError::Json(_)) => {
+                    eprint!("{text}");
+                }
                 _ => eprintln!("portcullis: {text}"),
             }
             return error.exit_code();

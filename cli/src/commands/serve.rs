@@ -23,6 +23,9 @@ believed only from a --trusted-proxy peer (else 403). --admin serves /healthz an
 
 The policy files (and the --shadow ones) are watched: when one changes, or on
 SIGHUP, all are compiled again and replace the policy in use only if they compile.
+A file whose name ends in .json is read in the JSON form (diagnostics at its JSON
+location, as `check` shows them). `-` (stdin) cannot be one: stdin cannot be
+watched or read again (a usage error).
 SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.
 
 Exit status: 0 after SIGTERM or SIGINT; 1 the policy does not compile or an address

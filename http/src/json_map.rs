@@ -10,7 +10,7 @@
 
 /// Pointers and byte ranges of the nodes of one JSON text.
 #[derive(Debug, Default)]
-pub struct JsonMap {
+pub(crate) struct JsonMap {
     entries: Vec<Entry>,
 }
 
@@ -71,7 +71,7 @@ impl JsonMap {
 }
 
 /// `token` escaped as one reference token of a JSON Pointer.
-pub fn escape(token: &str) -> String {
+pub(crate) fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
