@@ -50,6 +50,47 @@ macro_rules! byte_table {
 }
 pub(crate) use byte_table;
 
+/// The first eight bytes of `bytes` as one little-endian word (byte `k` in bits
+/// `8k..8k + 8`): the unit of the word-at-a-time scans, which give it slices of
+/// exactly eight bytes (0 for a shorter slice).
+#[inline]
+pub(crate) fn read_word(bytes: &[u8]) -> u64 {
+    bytes
+        .get(..8)
+        .and_then(|word| word.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// `0x01` in every byte of a word.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// The low seven bits of every byte of a word.
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The bytes of `word` equal to `byte`, marked by the high bit of each (`0x80`),
+/// every other bit clear. Exact: no carry crosses from one byte into the next (the
+/// usual `(x - 0x01…) & !x` test also marks a byte `0x01` above a match).
+#[inline]
+pub(crate) fn eq_mask(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    // Per byte: bit 7 of `(x & 0x7f) + 0x7f` is set when the low seven bits are not all
+    // zero, and bit 7 of `x` when the high one is not: a byte is zero when neither is.
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// How many bytes a mask from [`eq_mask`] marks.
+#[inline]
+pub(crate) fn count_marked(mask: u64) -> u32 {
+    // Each byte of `mask >> 7` is 0 or 1; the multiplication sums them into the top byte.
+    ((mask >> 7).wrapping_mul(ONES) >> 56) as u32
+}
+
+/// The entries of `table` for the bytes of `chunk`, or-ed together: 0 when every byte's
+/// entry is 0. One load per byte, no branch.
+#[inline]
+pub(crate) fn or_entries(table: &ByteTable<u8>, chunk: &[u8]) -> u8 {
+    chunk.iter().fold(0, |all, &b| all | table.get(b))
+}
+
 /// The bytes of an RFC 9110 token (`tchar`): what a method and a header name are made
 /// of.
 pub(crate) static TCHAR: ByteTable<bool> = byte_table!(|b| tchar(b));
@@ -95,6 +136,42 @@ mod tests {
             assert_eq!(is_tchar(b), expected, "byte {b:#04x}");
             assert_eq!(tchar(b), expected, "byte {b:#04x}");
         }
+    }
+
+    #[test]
+    fn word_masks_mark_exactly_the_equal_bytes() {
+        // Every byte value at every position, beside every value that could carry or
+        // borrow into it (0x00, 0x01, 0x7f, 0x80, 0xff) and the searched byte itself.
+        for searched in [b'/', b'.', 0x00, 0x7f, 0x80, 0xff] {
+            for b in 0..=255u8 {
+                for fill in [0x00, 0x01, 0x7f, 0x80, 0xff, searched, searched ^ 1] {
+                    for at in 0..8 {
+                        let mut bytes = [fill; 8];
+                        bytes[at] = b;
+                        let mask = eq_mask(u64::from_le_bytes(bytes), searched);
+                        for (k, &x) in bytes.iter().enumerate() {
+                            let marked = (mask >> (8 * k)) & 0xff;
+                            assert_eq!(marked, if x == searched { 0x80 } else { 0 });
+                        }
+                        let count = bytes.iter().filter(|&&x| x == searched).count();
+                        assert_eq!(count_marked(mask) as usize, count);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_are_little_endian() {
+        assert_eq!(read_word(b"\x01\0\0\0\0\0\0\x02"), 0x0200_0000_0000_0001);
+        assert_eq!(
+            read_word(b"\x01\0\0\0\0\0\0\x02\x03"),
+            0x0200_0000_0000_0001
+        );
+        assert_eq!(read_word(b"\x01\x02"), 0);
+        static ODD: ByteTable<u8> = byte_table!(|b| b & 1);
+        assert_eq!(or_entries(&ODD, b"02468BDF"), 0);
+        assert_eq!(or_entries(&ODD, b"0246813F"), 1);
     }
 
     #[test]

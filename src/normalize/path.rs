@@ -15,7 +15,7 @@
 
 use super::PathBuffers;
 use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
-use crate::bytes::{ByteTable, byte_table};
+use crate::bytes::{ByteTable, ONES, byte_table, count_marked, eq_mask, or_entries, read_word};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
@@ -291,7 +291,8 @@ fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
 }
 
 /// What the fast scan found.
-enum Scan {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Scan {
     /// The path needs no change; it ends at `end` (where the query starts)
     /// and has `segments` segments (as many as it has `/`).
     Unchanged { end: usize, segments: usize },
@@ -300,19 +301,94 @@ enum Scan {
     ChangedFrom(usize),
 }
 
+/// The bytes the word scan stops at: all but [`PLAIN`], [`DOT`] and [`SLASH`].
+static STOPS: ByteTable<u8> = byte_table!(|b| match class_of(b) {
+    PLAIN | DOT | SLASH => 0,
+    _ => 1,
+});
+
 /// The fast path: does the path need no change? Where it does (or may be invalid),
 /// how much of it is known to come out unchanged.
+///
+/// Eight bytes at a time first, as far as the path is plain bytes, dots and slashes
+/// with no `/` followed by a `.` (where a dot segment could start), nor by a `/` when
+/// merging: such bytes come out as they are, whatever the options. The last piece
+/// shorter than eight bytes is read as the last eight bytes of the path, whose first
+/// ones were read already. Where a word holds anything else, [`scan_bytes`] decides,
+/// byte by byte from the start of that word's segment, exactly as if it had scanned
+/// the whole path itself.
 #[inline]
-fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
+pub(super) fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     // bytes[0] == b'/' has been checked.
-    let mut seg_start = 1;
+    let mut i = 1;
+    let mut segments: usize = 1;
+    // 0x80 when the byte before `i` is a `/` (the pair test across words).
+    let mut slash_before: u64 = 0x80;
+    // A `.` after a `/` could start a dot segment; a `/` after a `/` is an empty
+    // segment, which merging removes. With the low bit of every byte cleared, `.`
+    // (0x2e) and `/` (0x2f) are both 0x2e.
+    let risky_bits = if merge_slashes { !ONES } else { !0 };
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        if or_entries(&STOPS, chunk) != 0 {
+            return scan_from_segment(bytes, i, segments, merge_slashes);
+        }
+        let word = read_word(chunk);
+        let slashes = eq_mask(word, b'/');
+        if ((slashes << 8) | slash_before) & eq_mask(word & risky_bits, b'.') != 0 {
+            return scan_from_segment(bytes, i, segments, merge_slashes);
+        }
+        segments += count_marked(slashes) as usize;
+        slash_before = slashes >> 56;
+        i += 8;
+    }
+    let len = bytes.len();
+    if i == len {
+        return Scan::Unchanged { end: len, segments };
+    }
+    // The last `len - i` bytes (1 to 7), as the last word of the path when it has one
+    // before them: its other bytes, and the pairs among them, have passed already.
+    let Some(last) = len.checked_sub(8).and_then(|at| bytes.get(at..)) else {
+        return scan_bytes(bytes, 1, 1, merge_slashes);
+    };
+    if or_entries(&STOPS, last) != 0 {
+        return scan_from_segment(bytes, i, segments, merge_slashes);
+    }
+    let word = read_word(last);
+    let slashes = eq_mask(word, b'/');
+    if (slashes << 8) & eq_mask(word & risky_bits, b'.') != 0 {
+        return scan_from_segment(bytes, i, segments, merge_slashes);
+    }
+    // Only the new bytes' slashes: the top `len - i` bytes of the word.
+    let new_slashes = slashes >> (8 * (8 - (len - i)));
+    Scan::Unchanged {
+        end: len,
+        segments: segments + count_marked(new_slashes) as usize,
+    }
+}
+
+/// [`scan_bytes`] from the start of the segment that holds `at`, when the bytes
+/// before `at` come out as they are and have `segments` slashes.
+#[cold]
+fn scan_from_segment(bytes: &[u8], at: usize, segments: usize, merge_slashes: bool) -> Scan {
+    let seg_start = bytes
+        .get(..at)
+        .and_then(|head| head.iter().rposition(|&b| b == b'/'))
+        .map_or(1, |slash| slash + 1);
+    scan_bytes(bytes, seg_start, segments, merge_slashes)
+}
+
+/// [`scan_unchanged`] byte by byte from `seg_start`, the start of a segment, when
+/// `bytes[..seg_start]` would come out as it is and has `segments` slashes.
+pub(super) fn scan_bytes(
+    bytes: &[u8],
+    seg_start: usize,
+    segments: usize,
+    merge_slashes: bool,
+) -> Scan {
+    let mut seg_start = seg_start;
+    let mut segments = segments;
     let mut end = bytes.len();
-    // The scan sees every `/` anyway: counting them here spares path patterns a
-    // search for `/` (see [`PathPattern::matches_with_segments`]).
-    //
-    // [`PathPattern::matches_with_segments`]: crate::check::path_pattern::PathPattern::matches_with_segments
-    let mut segments = 1;
-    for (i, &b) in bytes.iter().enumerate().skip(1) {
+    for (i, &b) in bytes.iter().enumerate().skip(seg_start) {
         let c = class(b);
         // The common case first, with one compare: `PLAIN` and `DOT` are 0 and 1.
         if c <= DOT {
@@ -380,9 +456,36 @@ pub(crate) fn normalize_path_counted<'a>(
         }
         Scan::ChangedFrom(start) => start,
     };
-    // The full pass would write `bytes[..start]` as it is (plain bytes and single
-    // slashes, no dot segment, all ASCII): copy it and go on from there, as if the
-    // pass had just ended a segment.
+    rewrite(bytes, start, options, buffers)
+}
+
+/// [`normalize_path_counted`] without the fast scan: the full pass over the whole
+/// path, which the fast scan must agree with on every input.
+#[cfg(test)]
+pub(super) fn normalize_path_rewritten<'a>(
+    target: &'a str,
+    options: &Options,
+    buffers: &'a mut PathBuffers,
+) -> Result<(&'a str, usize), InvalidRequest> {
+    let bytes = target.as_bytes();
+    if bytes.len() > options.limits.max_path_len {
+        return Err(InvalidRequest::PathTooLong);
+    }
+    if bytes.first() != Some(&b'/') {
+        return Err(InvalidRequest::PathNotAbsolute);
+    }
+    rewrite(bytes, 1, options, buffers)
+}
+
+/// The full pass from `start`, the start of a segment, when `bytes[..start]` comes out
+/// as it is (plain bytes and single slashes, no dot segment, all ASCII).
+fn rewrite<'a>(
+    bytes: &[u8],
+    start: usize,
+    options: &Options,
+    buffers: &'a mut PathBuffers,
+) -> Result<(&'a str, usize), InvalidRequest> {
+    // Copy the prefix and go on from there, as if the pass had just ended a segment.
     let out_buf = buffers.get(bytes.len());
     let prefix = bytes.get(..start).ok_or(InvalidRequest::PathTooLong)?;
     out_buf
