@@ -16,7 +16,7 @@
 //! ([`check_spiffe`]).
 
 use super::InvalidRequest;
-use crate::bytes::{ByteTable, byte_table};
+use crate::bytes::{ByteTable, byte_table, eq_mask, or_entries, read_word};
 
 /// The SPIFFE limit on a trust domain name, in bytes.
 const MAX_TRUST_DOMAIN_LEN: usize = 255;
@@ -118,9 +118,79 @@ fn check_spiffe(identity: &[u8]) -> Result<usize, InvalidRequest> {
     let Some(path) = rest.get(domain_len..).filter(|p| !p.is_empty()) else {
         return Ok(SCHEME);
     };
-    // `path` starts with `/`: every piece after it is a segment, non-empty, of segment
-    // bytes, and not `.` or `..`. Segments are checked when they end, so the loop
-    // over their bytes only looks each one up.
+    Ok(SCHEME + domain_len + check_spiffe_path(path)?)
+}
+
+/// Checks the path of a SPIFFE ID (`path` starts with `/`: the caller found it there): every piece after it is a
+/// segment, non-empty, of segment bytes, and not `.` or `..`. Returns where its last
+/// segment starts.
+///
+/// Eight bytes at a time: a word of segment bytes and slashes, with no `/` after a
+/// `/` (an empty segment, invalid) and no `.` after one (where a dot segment could
+/// start), is passed over; the last piece shorter than eight bytes is read as the last
+/// eight bytes of the path. A `/.` anywhere sends the whole path to
+/// [`spiffe_path_bytes`], which decides byte by byte.
+pub(super) fn check_spiffe_path(path: &[u8]) -> Result<usize, InvalidRequest> {
+    const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
+    let mut i = 1;
+    // 0x80 when the byte before `i` is a `/`.
+    let mut slash_before: u64 = 0x80;
+    let mut last_slash = 0;
+    while let Some(chunk) = path.get(i..i + 8) {
+        if or_entries(&PATH_STOPS, chunk) != 0 {
+            return Err(BAD);
+        }
+        let word = read_word(chunk);
+        let slashes = eq_mask(word, b'/');
+        let after_slash = (slashes << 8) | slash_before;
+        if after_slash & slashes != 0 {
+            return Err(BAD);
+        }
+        if after_slash & eq_mask(word, b'.') != 0 {
+            return spiffe_path_bytes(path);
+        }
+        if slashes != 0 {
+            // The highest marked byte is the last `/`.
+            last_slash = i + (63 - slashes.leading_zeros() as usize) / 8;
+        }
+        slash_before = slashes >> 56;
+        i += 8;
+    }
+    let len = path.len();
+    if i < len {
+        // The last `len - i` bytes (1 to 7), as the last word of the path when it has
+        // one: its other bytes, and the pairs among them, have passed already.
+        let Some(at) = len.checked_sub(8) else {
+            return spiffe_path_bytes(path);
+        };
+        let last = path.get(at..).ok_or(BAD)?;
+        if or_entries(&PATH_STOPS, last) != 0 {
+            return Err(BAD);
+        }
+        let word = read_word(last);
+        let slashes = eq_mask(word, b'/');
+        if (slashes << 8) & slashes != 0 {
+            return Err(BAD);
+        }
+        if (slashes << 8) & eq_mask(word, b'.') != 0 {
+            return spiffe_path_bytes(path);
+        }
+        if slashes != 0 {
+            last_slash = last_slash.max(at + (63 - slashes.leading_zeros() as usize) / 8);
+        }
+    }
+    // No trailing `/` (an empty last segment; also the path `/` alone).
+    if path.last() == Some(&b'/') {
+        return Err(BAD);
+    }
+    Ok(last_slash + 1)
+}
+
+/// [`check_spiffe_path`], byte by byte: segments are checked when they end, so the
+/// loop over their bytes only looks each one up.
+#[cold]
+pub(super) fn spiffe_path_bytes(path: &[u8]) -> Result<usize, InvalidRequest> {
+    const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
     let mut seg_start = 1;
     for (i, &b) in path.iter().enumerate().skip(1) {
         if spiffe_class(b) == NONE {
@@ -133,7 +203,7 @@ fn check_spiffe(identity: &[u8]) -> Result<usize, InvalidRequest> {
     if bad_segment(path.get(seg_start..)) {
         return Err(BAD);
     }
-    Ok(SCHEME + domain_len + seg_start)
+    Ok(seg_start)
 }
 
 /// An empty segment, `.` or `..` (or a range that does not exist).
@@ -160,6 +230,13 @@ static SPIFFE_CLASS: ByteTable<u8> = byte_table!(|b| if b.is_ascii_uppercase() {
 fn spiffe_class(b: u8) -> u8 {
     SPIFFE_CLASS.get(b)
 }
+
+/// The bytes the word scan of a SPIFFE path refuses: all but segment bytes and `/`.
+static PATH_STOPS: ByteTable<u8> = byte_table!(|b| if is_segment_byte(b) || b == b'/' {
+    0
+} else {
+    1
+});
 
 /// `a–z A–Z 0–9 . - _`: the bytes of a SPIFFE path segment (and, upper case aside, of
 /// a trust domain).
