@@ -31,6 +31,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("portcullis-http", &["portcullis"]),
     ("portcullis-istio", &["portcullis"]),
     ("portcullis-analysis", &["portcullis"]),
+    // The schema mirrors the core's JSON form; the core is only its dev-dependency.
+    ("portcullis-schema", &[]),
     ("portcullis-server", &["portcullis", "portcullis-http"]),
     (
         "portcullis-cli",
@@ -40,6 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "portcullis-server",
             "portcullis-istio",
             "portcullis-analysis",
+            "portcullis-schema",
         ],
     ),
     ("portcullis-support", &["portcullis"]),

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod import;
 pub mod lint;
+pub mod schema;
 pub mod serve;
 pub mod test;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Test(test::Args),
     /// Translate policies of another system (Istio) into one Portcullis policy
     Import(import::Args),
+    /// Print the JSON Schema of the policy's JSON form (or, with --crd, the Kubernetes CRD)
+    Schema(schema::Args),
     /// Answer Envoy, nginx, Traefik and Caddy: allow or deny each request they ask about
     Serve(serve::Args),
 }
@@ -51,6 +54,7 @@ impl Command {
             Command::Lint(args) => stdin_at_most_once(&args.files),
             Command::Test(args) => stdin_at_most_once(&args.files),
             Command::Import(args) => import::check_usage(args),
+            Command::Schema(_) => Ok(()),
             Command::Serve(args) => serve::check_usage(args),
         }
     }
@@ -65,6 +69,7 @@ impl Command {
             Command::Lint(args) => lint::run(&args),
             Command::Test(args) => test::run(&args),
             Command::Import(args) => import::run(&args),
+            Command::Schema(args) => schema::run(&args),
             Command::Serve(args) => serve::run(&args),
         }
     }
