@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::HOST_INLINE;
 use super::InvalidRequest;
-use crate::bytes::{ByteTable, byte_table};
+use crate::bytes::{ByteTable, byte_table, eq_mask, or_entries, read_word};
 
 /// Checks a port (the text after `:`): digits only, possibly none (RFC 3986 allows an
 /// empty port), at most 65535.
@@ -57,31 +57,70 @@ fn host_class(b: u8) -> u8 {
     HOST_CLASS.get(b)
 }
 
-/// Normalizes `host`; `max_len` bounds its length as given. Uses `buf` (or `heap`,
-/// for names longer than `buf`) only when the name has upper-case letters or is an IPv6
-/// literal; otherwise returns a slice of `host`.
-pub(crate) fn normalize_host<'a>(
-    host: &'a str,
-    max_len: usize,
-    buf: &'a mut Option<[u8; HOST_INLINE]>,
-    heap: &'a mut Vec<u8>,
-) -> Result<&'a str, InvalidRequest> {
-    let bytes = host.as_bytes();
-    if bytes.is_empty() || bytes.len() > max_len {
-        return Err(InvalidRequest::InvalidHost);
-    }
-    if bytes.first() == Some(&b'[') {
-        return ipv6_literal(host, buf.get_or_insert([0; HOST_INLINE]));
-    }
-    // A name has no `:`, so the first one starts the port. One pass finds it, checks
-    // the name's bytes and empty labels, and notes upper case; the common byte (lower
-    // case, digit, `-`, `_`, `~`) costs one table load.
-    let mut upper = false;
-    // Just after the last `.` seen; 0 stands for a `.` before the name, so that a
-    // leading `.` counts as an empty label.
+/// The bytes the word scan of a name stops at: all but the name bytes that need no
+/// change ([`H_NAME`]) and `.`.
+static WORD_STOPS: ByteTable<u8> = byte_table!(|b| match b {
+    b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' | b'.' => 0,
+    _ => 1,
+});
+
+/// What the scan of a host that is not an IPv6 literal found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct NameScan {
+    /// The name has upper-case letters.
+    pub(super) upper: bool,
+    /// Just after the last `.` of the name; 0 without one.
+    pub(super) after_dot: usize,
+    /// Where the name ends: the first `:`, or the length.
+    pub(super) name_len: usize,
+}
+
+/// Scans a host that is not an IPv6 literal: a name has no `:`, so the first one
+/// starts the port. One pass finds it, checks the name's bytes and empty labels, and
+/// notes upper case.
+///
+/// Eight bytes at a time first, as far as they are name bytes that need no change and
+/// dots with no `.` after a `.` (an empty label); [`scan_name_bytes`] goes on from
+/// the first word that holds anything else (upper case, the `:` of the port, an
+/// invalid byte), or from the last piece shorter than a word.
+pub(super) fn scan_name(bytes: &[u8]) -> Result<NameScan, InvalidRequest> {
+    let mut start = 0;
     let mut after_dot = 0;
+    // 0x80 when the byte before `start` is a `.`, or `start` is 0: a leading `.` is an
+    // empty label too.
+    let mut dot_before: u64 = 0x80;
+    while let Some(chunk) = bytes.get(start..start + 8) {
+        if or_entries(&WORD_STOPS, chunk) != 0 {
+            break;
+        }
+        let dots = eq_mask(read_word(chunk), b'.');
+        if ((dots << 8) | dot_before) & dots != 0 {
+            return Err(InvalidRequest::InvalidHost);
+        }
+        if dots != 0 {
+            // Just after the highest marked byte, the last `.`.
+            after_dot = start + (63 - dots.leading_zeros() as usize) / 8 + 1;
+        }
+        dot_before = dots >> 56;
+        start += 8;
+    }
+    scan_name_bytes(bytes, start, after_dot)
+}
+
+/// [`scan_name`] byte by byte from `start`, when the bytes before it are name bytes
+/// that need no change and dots, with no empty label, the last `.` just before
+/// `after_dot`. The common byte (lower case, digit, `-`, `_`, `~`) costs one table load.
+pub(super) fn scan_name_bytes(
+    bytes: &[u8],
+    start: usize,
+    after_dot: usize,
+) -> Result<NameScan, InvalidRequest> {
+    let mut upper = false;
+    // 0 stands for a `.` before the name, so that a leading `.` counts as an empty
+    // label.
+    let mut after_dot = after_dot;
     let mut name_len = bytes.len();
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
         let class = host_class(b);
         // The common byte first, with one compare (a `match` alone becomes a jump
         // table, an indirect jump per byte).
@@ -103,6 +142,34 @@ pub(crate) fn normalize_host<'a>(
             _ => return Err(InvalidRequest::InvalidHost),
         }
     }
+    Ok(NameScan {
+        upper,
+        after_dot,
+        name_len,
+    })
+}
+
+/// Normalizes `host`; `max_len` bounds its length as given. Uses `buf` (or `heap`,
+/// for names longer than `buf`) only when the name has upper-case letters or is an IPv6
+/// literal; otherwise returns a slice of `host`.
+pub(crate) fn normalize_host<'a>(
+    host: &'a str,
+    max_len: usize,
+    buf: &'a mut Option<[u8; HOST_INLINE]>,
+    heap: &'a mut Vec<u8>,
+) -> Result<&'a str, InvalidRequest> {
+    let bytes = host.as_bytes();
+    if bytes.is_empty() || bytes.len() > max_len {
+        return Err(InvalidRequest::InvalidHost);
+    }
+    if bytes.first() == Some(&b'[') {
+        return ipv6_literal(host, buf.get_or_insert([0; HOST_INLINE]));
+    }
+    let NameScan {
+        upper,
+        after_dot,
+        name_len,
+    } = scan_name(bytes)?;
     let (name, port) = host
         .split_at_checked(name_len)
         .ok_or(InvalidRequest::InvalidHost)?;
