@@ -10,6 +10,7 @@
 
 pub mod ast;
 mod comments;
+mod format;
 pub(crate) mod keyword;
 mod lex;
 mod parse;
@@ -17,6 +18,7 @@ mod print;
 mod string;
 
 pub use ast::*;
+pub use format::{FORMAT_WIDTH, format, format_source};
 pub(crate) use parse::parse_source;
 pub(crate) use print::condition_text;
 pub use print::{print, print_with_spans};

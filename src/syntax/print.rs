@@ -30,6 +30,18 @@ use crate::syntax::string::quote;
 /// Lists longer than this when written on one line are written one value per line.
 const MAX_INLINE_LIST: usize = 72;
 
+/// The choices in which the layout of [`print()`] and the formatter's differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Layout {
+    /// [`print()`]: consecutive `default`s and `let`s grouped without a blank line
+    /// between them; a list broken when its values take more than
+    /// [`MAX_INLINE_LIST`] characters on one line.
+    Print,
+    /// `portcullis fmt` ([`super::format()`]): a blank line between any two items; a
+    /// list broken when its line would end after column [`super::format::WIDTH`].
+    Format,
+}
+
 /// Prints a syntax tree as policy source text that parses back to the same tree
 /// (spans aside).
 ///
@@ -63,7 +75,15 @@ pub fn print(file: &File) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn print_with_spans(file: &mut File) -> String {
-    let mut p = Printer::default();
+    print_layout(file, Layout::Print)
+}
+
+/// Prints a syntax tree in `layout`, setting every span to where it is printed.
+pub(super) fn print_layout(file: &mut File, layout: Layout) -> String {
+    let mut p = Printer {
+        layout,
+        ..Printer::default()
+    };
     p.file(file);
     p.out
 }
@@ -100,6 +120,8 @@ struct Printer {
     line: u32,
     /// Where that line starts in `out`.
     line_start: usize,
+    /// How items are separated and lists broken.
+    layout: Layout,
 }
 
 impl Default for Printer {
@@ -108,6 +130,7 @@ impl Default for Printer {
             out: String::new(),
             line: 1,
             line_start: 0,
+            layout: Layout::Print,
         }
     }
 }
@@ -173,12 +196,34 @@ impl Printer {
         comment.span = self.since(from);
     }
 
-    /// The comments on their own lines before a node, each at `indent`.
-    fn before(&mut self, comments: &mut Comments, indent: &str) {
-        for comment in comments.parts_mut().0 {
+    /// The comments on their own lines before a node that starts on source line
+    /// `node_line`, each at `indent`.
+    fn before(&mut self, comments: &mut Comments, indent: &str, node_line: u32) {
+        self.comment_lines(comments.parts_mut().0, indent, Some(node_line));
+    }
+
+    /// Comments on their own lines at `indent`, followed by a node on source line
+    /// `next_line`, if any. In [`Layout::Format`], a blank line of the source
+    /// between two of them, or between the last and the node, is kept (one).
+    fn comment_lines(&mut self, comments: &mut [Comment], indent: &str, next_line: Option<u32>) {
+        let lines: Vec<u32> = comments
+            .iter()
+            .map(|c| c.span.line)
+            .skip(1)
+            .chain(next_line)
+            .collect();
+        for (i, comment) in comments.iter_mut().enumerate() {
+            let blank_after = self.layout == Layout::Format
+                && comment.span.line > 0
+                && lines
+                    .get(i)
+                    .is_some_and(|&next| next > comment.span.line.saturating_add(1));
             self.push(indent);
             self.comment(comment);
             self.newline();
+            if blank_after {
+                self.newline();
+            }
         }
     }
 
@@ -192,11 +237,7 @@ impl Printer {
 
     /// Comments on their own lines at `indent`, after the last node of a block.
     fn end(&mut self, comments: &mut [Comment], indent: &str) {
-        for comment in comments {
-            self.push(indent);
-            self.comment(comment);
-            self.newline();
-        }
+        self.comment_lines(comments, indent, None);
     }
 
     fn file(&mut self, file: &mut File) {
@@ -227,8 +268,9 @@ impl Printer {
         items.sort_by_key(|(start, ..)| start.unwrap_or(usize::MAX));
         let mut previous: Option<ItemKind> = None;
         for (_, kind, item) in items {
-            let grouped =
-                previous == Some(kind) && matches!(kind, ItemKind::Default | ItemKind::Let);
+            let grouped = self.layout == Layout::Print
+                && previous == Some(kind)
+                && matches!(kind, ItemKind::Default | ItemKind::Let);
             if previous.is_some() && !grouped {
                 self.newline();
             }
@@ -249,7 +291,7 @@ impl Printer {
     }
 
     fn default_decl(&mut self, decl: &mut DefaultDecl) {
-        self.before(&mut decl.comments, "");
+        self.before(&mut decl.comments, "", decl.span.line);
         let from = self.mark();
         self.keyword(Keyword::Default);
         self.push(" ");
@@ -260,7 +302,7 @@ impl Printer {
     }
 
     fn binding(&mut self, binding: &mut Let) {
-        self.before(&mut binding.comments, "");
+        self.before(&mut binding.comments, "", binding.span.line);
         let from = self.mark();
         self.keyword(Keyword::Let);
         self.push(" ");
@@ -276,7 +318,7 @@ impl Printer {
     }
 
     fn rule(&mut self, rule: &mut Rule) {
-        self.before(&mut rule.comments, "");
+        self.before(&mut rule.comments, "", rule.span.line);
         let from = self.mark();
         self.keyword(Keyword::of_rule(rule.kind));
         self.push(" ");
@@ -287,7 +329,7 @@ impl Printer {
             self.push(" {");
             self.newline();
             for condition in &mut rule.conditions {
-                self.before(&mut condition.comments, "  ");
+                self.before(&mut condition.comments, "  ", condition.span.line);
                 self.push("  ");
                 self.condition(condition, "  ");
                 self.after(&mut condition.comments);
@@ -345,15 +387,27 @@ impl Printer {
         condition.span = self.since(from);
     }
 
-    /// A list on one line if it is short and has no comments, else one value per
-    /// line indented under `indent`, with a trailing comma.
+    /// A list on one line if it fits (see [`Layout`]) and has no comments, else one
+    /// value per line indented under `indent`, with a trailing comma.
     fn list(&mut self, list: &mut List, indent: &str) {
         let texts: Vec<String> = list.values.iter().map(value_text).collect();
         let commented =
             !list.end_comments.is_empty() || list.values.iter().any(|v| !v.comments.is_empty());
-        let inline_len = texts.iter().map(|t| t.len() + 2).sum::<usize>();
         let from = self.mark();
-        if !commented && inline_len <= MAX_INLINE_LIST {
+        let fits = match self.layout {
+            Layout::Print => texts.iter().map(|t| t.len() + 2).sum::<usize>() <= MAX_INLINE_LIST,
+            Layout::Format => {
+                // `[a, b]` from the current column: the brackets, the values and a
+                // `, ` between two values; the line's last column must be in bounds.
+                let inline =
+                    texts.iter().map(|t| t.chars().count()).sum::<usize>() + 2 * texts.len().max(1);
+                usize::try_from(from.column.saturating_sub(1))
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(inline)
+                    <= super::format::WIDTH
+            }
+        };
+        if !commented && fits {
             self.push("[");
             for (i, (value, text)) in list.values.iter_mut().zip(&texts).enumerate() {
                 if i > 0 {
@@ -367,7 +421,7 @@ impl Printer {
             self.push("[");
             self.newline();
             for (value, text) in list.values.iter_mut().zip(&texts) {
-                self.before(&mut value.comments, &inner);
+                self.before(&mut value.comments, &inner, value.span.line);
                 self.push(&inner);
                 value.span = self.token(text);
                 self.push(",");
@@ -386,7 +440,7 @@ impl Printer {
     }
 
     fn test_block(&mut self, block: &mut TestBlock) {
-        self.before(&mut block.comments, "");
+        self.before(&mut block.comments, "", block.span.line);
         let from = self.mark();
         self.keyword(Keyword::Test);
         self.push(" ");
@@ -397,7 +451,7 @@ impl Printer {
             self.push(" {");
             self.newline();
             for expectation in &mut block.expectations {
-                self.before(&mut expectation.comments, "  ");
+                self.before(&mut expectation.comments, "  ", expectation.span.line);
                 self.push("  ");
                 self.expectation(expectation);
                 self.after(&mut expectation.comments);

@@ -604,3 +604,86 @@ pub fn options() -> impl Strategy<Value = Options> {
         });
     prop_oneof![3 => Just(Options::default()), 1 => lenient]
 }
+
+/// Where [`with_comments`] puts one comment: at which of the text's places between
+/// tokens (an index into them), on its own line or at the end of the line, and with
+/// which text (an index into a pool of awkward texts).
+#[derive(Clone, Debug)]
+pub struct CommentPlace {
+    /// Which place between tokens.
+    pub at: prop::sample::Index,
+    /// On its own line (else at the end of the line before the place).
+    pub own_line: bool,
+    /// Which text of the pool (a unique number is added).
+    pub text: prop::sample::Index,
+}
+
+/// Up to `n` places for comments.
+pub fn comment_places(n: usize) -> impl Strategy<Value = Vec<CommentPlace>> {
+    prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            any::<bool>(),
+            any::<prop::sample::Index>(),
+        )
+            .prop_map(|(at, own_line, text)| CommentPlace { at, own_line, text }),
+        0..=n,
+    )
+}
+
+/// Comment texts that look like what they are not.
+const COMMENT_TEXTS: &[&str] = &[
+    "",
+    "why",
+    "allow \"x\" { method GET }",
+    "#twice # hashes",
+    "  indented — ünïcode",
+    "] } , = ~",
+];
+
+/// `text` (a valid policy source whose strings escape `"` and `\`, like
+/// [`Policy::print`]) with a comment at each of `places`: after any white space
+/// outside strings, that is between two tokens, at a line's end, or at the start or
+/// the end of the text. Each comment's text is unique (`cN` then a pool text); they
+/// are returned in the order of `places`.
+pub fn with_comments(text: &str, places: &[CommentPlace]) -> (String, Vec<String>) {
+    // Byte offsets where a comment can start: the start, every white space byte
+    // outside a string, and the end.
+    let mut spots = vec![0];
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            b' ' | b'\n' if !in_string => spots.push(i),
+            _ => {}
+        }
+    }
+    spots.push(text.len());
+    let mut inserts: Vec<(usize, usize, String)> = Vec::new();
+    let mut texts = Vec::new();
+    for (n, place) in places.iter().enumerate() {
+        let body = place.text.get(COMMENT_TEXTS);
+        let comment = format!("c{n} {body}").trim_end().to_string();
+        // A comment runs to the end of its line: a line break always follows it.
+        let inserted = if place.own_line {
+            format!("\n#{comment}\n")
+        } else {
+            format!(" #{comment}\n")
+        };
+        inserts.push((*place.at.get(&spots), n, inserted));
+        texts.push(comment);
+    }
+    inserts.sort_by_key(|(at, n, _)| (*at, *n));
+    let mut out = String::with_capacity(text.len() + inserts.len() * 32);
+    let mut from = 0;
+    for (at, _, inserted) in inserts {
+        out.push_str(&text[from..at]);
+        out.push_str(&inserted);
+        from = at;
+    }
+    out.push_str(&text[from..]);
+    (out, texts)
+}
