@@ -6,6 +6,7 @@ pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod explain;
+pub mod fmt;
 pub mod import;
 pub mod lint;
 pub mod schema;
@@ -31,6 +32,8 @@ pub enum Command {
     Explain(explain::Args),
     /// Find the requests two policies decide differently, one example per region
     Diff(diff::Args),
+    /// Rewrite policy files in the canonical layout, comments kept
+    Fmt(fmt::Args),
     /// Report rules and values that cannot have the effect their author meant
     Lint(lint::Args),
     /// Run the policy's `test` blocks and print the failures and a summary
@@ -51,6 +54,7 @@ impl Command {
             Command::Eval(args) => eval::check_usage(args),
             Command::Explain(args) => explain::check_usage(args),
             Command::Diff(args) => diff::check_usage(args),
+            Command::Fmt(args) => stdin_at_most_once(&args.files),
             Command::Lint(args) => stdin_at_most_once(&args.files),
             Command::Test(args) => stdin_at_most_once(&args.files),
             Command::Import(args) => import::check_usage(args),
@@ -66,6 +70,7 @@ impl Command {
             Command::Eval(args) => eval::run(&args),
             Command::Explain(args) => explain::run(&args),
             Command::Diff(args) => diff::run(&args),
+            Command::Fmt(args) => fmt::run(&args),
             Command::Lint(args) => lint::run(&args),
             Command::Test(args) => test::run(&args),
             Command::Import(args) => import::run(&args),
