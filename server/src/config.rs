@@ -179,7 +179,8 @@ impl fmt::Display for LogTarget {
 #[non_exhaustive]
 pub struct Limits {
     /// HTTP listeners: a request's headers must arrive within this time, and an idle
-    /// keep-alive connection is closed after it (milliseconds).
+    /// keep-alive connection is closed after it; gRPC: the HTTP/2 connection preface
+    /// must arrive within it (milliseconds).
     pub header_read_timeout_ms: u64,
     /// HTTP listeners: the largest request head (request line and headers), bytes;
     /// larger gets 431.
@@ -191,6 +192,10 @@ pub struct Limits {
     /// gRPC: a keep-alive ping every this often on an idle connection, which is
     /// closed when the ping is not answered within the same time (milliseconds).
     pub grpc_keepalive_ms: u64,
+    /// gRPC: a call must be received and answered within this time, else it ends
+    /// with status `CANCELLED`, which Envoy treats as a failure (milliseconds; a
+    /// shorter `grpc-timeout` sent by the client applies too).
+    pub grpc_request_timeout_ms: u64,
     /// gRPC: requests served at once on one connection.
     pub grpc_max_concurrent_streams: u32,
     /// gRPC: the largest `CheckRequest`, bytes.
@@ -207,6 +212,7 @@ impl Default for Limits {
             max_headers: 100,
             max_connections: 4096,
             grpc_keepalive_ms: 30_000,
+            grpc_request_timeout_ms: 10_000,
             grpc_max_concurrent_streams: 1024,
             grpc_max_message_bytes: 4 * 1024 * 1024,
             shutdown_grace_ms: 30_000,
@@ -221,6 +227,10 @@ impl Limits {
 
     pub(crate) fn grpc_keepalive(&self) -> Duration {
         Duration::from_millis(self.grpc_keepalive_ms)
+    }
+
+    pub(crate) fn grpc_request_timeout(&self) -> Duration {
+        Duration::from_millis(self.grpc_request_timeout_ms)
     }
 
     pub(crate) fn shutdown_grace(&self) -> Duration {

@@ -4,12 +4,13 @@
 //! [`check`] and [`forward_auth`].
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use envoy_types::pb::envoy::service::auth::v3::authorization_server::{
@@ -77,8 +78,17 @@ pub(crate) async fn serve_grpc(
 ) {
     let service = AuthorizationServer::new(CheckService { decider })
         .max_decoding_message_size(limits.grpc_max_message_bytes);
-    let incoming = limited_incoming(listener, limits.max_connections, stop.clone());
+    let incoming = limited_incoming(
+        listener,
+        limits.max_connections,
+        limits.header_read_timeout(),
+        stop.clone(),
+    );
+    // A client that connects and sends nothing (or half the preface) is cut off by
+    // the preface deadline; one that stops answering, mid-frame or idle, by the
+    // keep-alive ping; a call whose message never completes by the request timeout.
     let served = tonic::transport::Server::builder()
+        .timeout(limits.grpc_request_timeout())
         .http2_keepalive_interval(Some(limits.grpc_keepalive()))
         .http2_keepalive_timeout(Some(limits.grpc_keepalive()))
         .max_concurrent_streams(limits.grpc_max_concurrent_streams)
@@ -89,10 +99,12 @@ pub(crate) async fn serve_grpc(
 }
 
 /// The accepted connections, at most `max` open at once: a task accepts while a
-/// permit is free and hands each connection over with its permit.
+/// permit is free and hands each connection over with its permit. Each must send the
+/// HTTP/2 connection preface within `preface_timeout`.
 fn limited_incoming(
     listener: TcpListener,
     max: usize,
+    preface_timeout: Duration,
     stop: watch::Receiver<bool>,
 ) -> ReceiverStream<io::Result<Limited>> {
     let (accepted, incoming) = mpsc::channel(1);
@@ -106,6 +118,10 @@ fn limited_incoming(
                 .send(Ok(Limited {
                     stream,
                     _permit: permit,
+                    preface: Some(Preface {
+                        missing: PREFACE_LEN,
+                        deadline: Box::pin(tokio::time::sleep(preface_timeout)),
+                    }),
                 }))
                 .await
                 .is_err()
@@ -139,7 +155,7 @@ async fn accept(
                 }
                 // Out of file descriptors, or a connection reset before it was
                 // accepted: wait a little rather than spin.
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             },
         }
     }
@@ -150,6 +166,19 @@ async fn accept(
 struct Limited {
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
+    /// Until the client's connection preface has arrived: how much of it is missing
+    /// and when the connection is given up.
+    preface: Option<Preface>,
+}
+
+/// The HTTP/2 client connection preface (`PRI * HTTP/2.0...`, 24 bytes) and the
+/// header of the SETTINGS frame that must follow it (9 bytes).
+const PREFACE_LEN: usize = 24 + 9;
+
+#[derive(Debug)]
+struct Preface {
+    missing: usize,
+    deadline: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl tonic::transport::server::Connected for Limited {
@@ -166,7 +195,31 @@ impl AsyncRead for Limited {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        let Some(preface) = &mut this.preface else {
+            return read;
+        };
+        match read {
+            Poll::Ready(Ok(())) => {
+                let got = buf.filled().len().saturating_sub(before);
+                preface.missing = preface.missing.saturating_sub(got);
+                if preface.missing == 0 {
+                    this.preface = None;
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => match preface.deadline.as_mut().poll(cx) {
+                // hyper closes the connection on a read error.
+                Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no HTTP/2 connection preface in time",
+                ))),
+                Poll::Pending => Poll::Pending,
+            },
+            other => other,
+        }
     }
 }
 
