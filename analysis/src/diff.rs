@@ -7,7 +7,7 @@ use portcullis::syntax::RuleKind;
 use portcullis::{Effect, OwnedDecision, OwnedRequest, Policy, Reason};
 
 use crate::domain::set::Set;
-use crate::explore::{Region, Relation, busiest, split};
+use crate::explore::{Region, Relation, busiest, kept_in_piece, split, untested_positions};
 use crate::space::{PolicyModel, RuleModel, Space, TooComplex};
 
 /// How [`diff`] compares.
@@ -163,8 +163,12 @@ impl Search<'_> {
                 .chain(new_in.iter().filter_map(|&i| new.rules.get(i)))
                 .collect();
             let pieces = split(self.space, &region, dim, &in_play);
+            let old_untested = untested_positions(&old_in, dim, |i| old.rules.get(i));
+            let new_untested = untested_positions(&new_in, dim, |i| new.rules.get(i));
             for piece in pieces.into_iter().rev() {
-                stack.push((region.with(dim, piece), old_in.clone(), new_in.clone()));
+                let old_kept = kept_in_piece(&old_in, 0, &old_untested, &piece.members);
+                let new_kept = kept_in_piece(&new_in, old_in.len(), &new_untested, &piece.members);
+                stack.push((region.with(dim, piece.set), old_kept, new_kept));
             }
         }
     }
@@ -173,27 +177,24 @@ impl Search<'_> {
     /// and records it unless its pair of decisions already has one.
     fn example(&mut self, region: &Region) {
         let space = self.space;
-        let mut point: Vec<usize> = region
-            .sets
-            .iter()
-            .enumerate()
-            .map(|(dim, set)| preferred(space, dim, set))
+        let mut point: Vec<usize> = (0..space.dims())
+            .map(|dim| preferred(space, dim, &region.classes(dim)))
             .collect();
         // The attributes a regular expression of the region is pinned on: their
         // classes are tried in turn, as the expression may match some and not others.
-        let pinned: Vec<usize> = (0..space.dims())
-            .filter(|&d| region.sets.get(d).is_some_and(|s| s.iter().count() == 1))
-            .filter_map(|d| space.regex_subject(d))
+        let pinned: Vec<usize> = region
+            .cuts()
+            .iter()
+            .filter(|(_, set)| set.count() == 1)
+            .filter_map(|(d, _)| space.regex_subject(*d))
             .collect();
         let mut tries: Vec<Vec<usize>> = vec![point.clone()];
         for &subject in &pinned {
-            if let Some(set) = region.sets.get(subject) {
-                for class in set.iter().take(64) {
-                    if let Some(slot) = point.get_mut(subject) {
-                        *slot = class;
-                    }
-                    tries.push(point.clone());
+            for class in region.classes(subject).iter().take(64) {
+                if let Some(slot) = point.get_mut(subject) {
+                    *slot = class;
                 }
+                tries.push(point.clone());
             }
         }
         for candidate in tries {

@@ -92,6 +92,20 @@ impl Set {
             .all(|(a, b)| a & !b == 0)
     }
 
+    /// How many classes the set holds.
+    pub(crate) fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// How many classes the two sets share.
+    pub(crate) fn count_and(&self, other: &Set) -> usize {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .map(|(a, b)| (a & b).count_ones() as usize)
+            .sum()
+    }
+
     /// The classes, in increasing order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.words.iter().enumerate().flat_map(|(w, &word)| {
