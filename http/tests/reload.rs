@@ -2,39 +2,16 @@
 //! symlink swap, broken and vanished files, options, revisions and events.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{TempDir, wait_for};
 use portcullis::Request;
 use portcullis::normalize::{Options, Semicolon};
 use portcullis_http::{PolicyHandle, PolicySource, ReloadError, ReloadEvent, Reloader};
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "portcullis-http-{name}-{}-{:?}",
-            std::process::id(),
-            Instant::now()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A policy whose only rule, named `name`, allows everything.
 fn allow_all(name: &str) -> String {
@@ -48,20 +25,6 @@ fn deciding_rule(handle: &PolicyHandle) -> Option<String> {
         .evaluate(&Request::new("GET", "/"))
         .rule()
         .map(str::to_string)
-}
-
-/// Polls `check` until it holds or `limit` passes; returns how long it took.
-fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    loop {
-        if check() {
-            return Some(start.elapsed());
-        }
-        if start.elapsed() > limit {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Long enough for any reload on a loaded 2-core machine; the 2 s bound of the

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg(target_os = "linux")]
 
+mod common;
+
+use common::TempDir;
 use portcullis::normalize::Options;
 use portcullis_http::PolicyHandle;
 
@@ -18,9 +21,8 @@ fn watcher_threads() -> usize {
 
 #[test]
 fn the_watcher_thread_ends_with_the_last_handle() {
-    let dir = std::env::temp_dir().join(format!("portcullis-http-threads-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("policy.pcl");
+    let dir = TempDir::new("threads");
+    let file = dir.path("policy.pcl");
     std::fs::write(&file, "default allow").unwrap();
 
     let handle = PolicyHandle::watch([&file], Options::default()).unwrap();
@@ -41,5 +43,4 @@ fn the_watcher_thread_ends_with_the_last_handle() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert_eq!(watcher_threads(), 0);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TempDir, raw_http};
-use portcullis_server::{ServeConfig, Server};
+use portcullis_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -164,8 +164,7 @@ async fn caddy_forward_auth_end_to_end() {
     };
     let dir = TempDir::new("caddy");
     let policy = dir.write("policy.pcl", POLICY);
-    let mut config = ServeConfig::new([policy]);
-    config.http = Some("127.0.0.1:0".parse().unwrap());
+    let mut config = common::serve_config(policy, &["http"]);
     let log = dir.path().join("decisions.log");
     config.decision_log = Some(portcullis_server::LogTarget::File(log.clone()));
     let server = Server::start(config).await.unwrap();

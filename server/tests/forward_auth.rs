@@ -28,11 +28,7 @@ const POLICY: &str = r#"
 "#;
 
 fn config(dir: &TempDir, policy: &str) -> ServeConfig {
-    let file = dir.write("policy.pcl", policy);
-    let mut config = ServeConfig::new([file]);
-    config.http = Some("127.0.0.1:0".parse().unwrap());
-    config.admin = Some("127.0.0.1:0".parse().unwrap());
-    config
+    common::config_for(dir, policy, &["http", "admin"])
 }
 
 /// An auth request as nginx sends it: the original request described in

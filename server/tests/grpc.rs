@@ -14,7 +14,7 @@ use envoy_types::pb::envoy::service::auth::v3::authorization_client::Authorizati
 use envoy_types::pb::envoy::service::auth::v3::check_response::HttpResponse;
 use envoy_types::pb::envoy::service::auth::v3::{CheckRequest, CheckResponse};
 use envoy_types::pb::google::protobuf::value::Kind;
-use portcullis_server::{ServeConfig, Server};
+use portcullis_server::Server;
 use tonic::transport::Channel;
 
 const POLICY: &str = r#"
@@ -40,10 +40,7 @@ struct Running {
 
 async fn start(policy: &str) -> Running {
     let dir = TempDir::new("grpc");
-    let file = dir.write("policy.pcl", policy);
-    let mut config = ServeConfig::new([file]);
-    config.grpc = Some("127.0.0.1:0".parse().unwrap());
-    config.admin = Some("127.0.0.1:0".parse().unwrap());
+    let config = common::config_for(&dir, policy, &["grpc", "admin"]);
     let server = Server::start(config).await.unwrap();
     let url = format!("http://{}", server.grpc_addr().unwrap());
     let client = AuthorizationClient::connect(url).await.unwrap();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{TempDir, envoy_check, get};
 use envoy_types::pb::envoy::service::auth::v3::authorization_client::AuthorizationClient;
-use portcullis_server::{ServeConfig, Server};
+use portcullis_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -27,14 +27,8 @@ const TIMEOUT_MS: u64 = 300;
 const BOUND: Duration = Duration::from_secs(4);
 
 async fn start(dir: &TempDir) -> Server {
-    let file = dir.write(
-        "policy.pcl",
-        r#"allow "catalog" { method GET  path "/catalog/**" }"#,
-    );
-    let mut config = ServeConfig::new([file]);
-    config.grpc = Some("127.0.0.1:0".parse().unwrap());
-    config.http = Some("127.0.0.1:0".parse().unwrap());
-    config.admin = Some("127.0.0.1:0".parse().unwrap());
+    let policy = r#"allow "catalog" { method GET  path "/catalog/**" }"#;
+    let mut config = common::config_for(dir, policy, &["grpc", "http", "admin"]);
     config.limits.header_read_timeout_ms = TIMEOUT_MS;
     config.limits.grpc_keepalive_ms = TIMEOUT_MS;
     Server::start(config).await.unwrap()
@@ -140,9 +134,7 @@ async fn a_grpc_call_whose_message_never_comes_is_ended() {
     use tonic::codegen::http::uri::PathAndQuery;
 
     let dir = TempDir::new("half-call");
-    let file = dir.write("policy.pcl", "default allow");
-    let mut config = ServeConfig::new([file]);
-    config.grpc = Some("127.0.0.1:0".parse().unwrap());
+    let mut config = common::config_for(&dir, "default allow", &["grpc"]);
     config.limits.grpc_request_timeout_ms = TIMEOUT_MS;
     let server = Server::start(config).await.unwrap();
     let url = format!("http://{}", server.grpc_addr().unwrap());

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{TempDir, raw_http};
-use portcullis_server::{ServeConfig, Server};
+use portcullis_server::Server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -163,8 +163,7 @@ async fn nginx_auth_request_end_to_end() {
     };
     let dir = TempDir::new("nginx");
     let policy = dir.write("policy.pcl", POLICY);
-    let mut config = ServeConfig::new([policy]);
-    config.http = Some("127.0.0.1:0".parse().unwrap());
+    let config = common::serve_config(policy, &["http"]);
     let server = Server::start(config).await.unwrap();
     let (backend, heads) = start_backend().await;
     let listen: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();

@@ -26,11 +26,7 @@ const BROKEN: &str = r#"allow "a" { path "/a/**" "#;
 
 fn config(dir: &TempDir, file: &std::path::Path) -> ServeConfig {
     let _ = dir;
-    let mut config = ServeConfig::new([file]);
-    config.grpc = Some("127.0.0.1:0".parse().unwrap());
-    config.http = Some("127.0.0.1:0".parse().unwrap());
-    config.admin = Some("127.0.0.1:0".parse().unwrap());
-    config
+    common::serve_config(file, &["grpc", "http", "admin"])
 }
 
 async fn forward(server: &Server, path: &str) -> (u16, Option<String>) {

@@ -2,6 +2,7 @@
 //! check requests, raw HTTP/1.1 exchanges.
 #![allow(
     dead_code,
+    clippy::panic,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing
@@ -17,6 +18,7 @@ use envoy_types::pb::envoy::config::core::v3::socket_address::PortSpecifier;
 use envoy_types::pb::envoy::config::core::v3::{Address, HeaderMap, HeaderValue, SocketAddress};
 use envoy_types::pb::envoy::service::auth::v3::attribute_context::{HttpRequest, Peer, Request};
 use envoy_types::pb::envoy::service::auth::v3::{AttributeContext, CheckRequest};
+use portcullis_server::ServeConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const FRONTEND: &str = "spiffe://example.org/ns/web/sa/frontend";
@@ -53,6 +55,27 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// A configuration serving the policy file `file` on each of `listeners` (`grpc`,
+/// `http`, `admin`), each at a free loopback port.
+pub fn serve_config(file: impl Into<PathBuf>, listeners: &[&str]) -> ServeConfig {
+    let mut config = ServeConfig::new([file.into()]);
+    for listener in listeners {
+        let free = Some("127.0.0.1:0".parse().unwrap());
+        match *listener {
+            "grpc" => config.grpc = free,
+            "http" => config.http = free,
+            "admin" => config.admin = free,
+            other => panic!("no listener `{other}`"),
+        }
+    }
+    config
+}
+
+/// [`serve_config`] for `policy`, written to `policy.pcl` in `dir`.
+pub fn config_for(dir: &TempDir, policy: &str, listeners: &[&str]) -> ServeConfig {
+    serve_config(dir.write("policy.pcl", policy), listeners)
 }
 
 pub fn socket(address: &str, port: u32) -> Option<Address> {
