@@ -5,6 +5,7 @@
 //!   mix) for benches, the workload tests and the peer comparison;
 //! - [`reference`](mod@reference): a plain reference model of a policy with a rule-by-rule evaluator
 //!   and proptest strategies, for differential testing and fuzzing;
+//! - [`tree_stats`]: depth and leaf sizes of a compiled tree, for the bench tables;
 //! - [`fuzz_properties`]: the properties the fuzz targets check, replayed on the
 //!   committed seeds by `tests/fuzz_regressions.rs`.
 //!
@@ -27,4 +28,5 @@ pub mod fuzz_properties;
     reason = "the model's variants and fields mirror the policy language one to one"
 )]
 pub mod reference;
+pub mod tree_stats;
 pub mod workload;

@@ -16,6 +16,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use portcullis::OwnedRequest;
 
+mod shapes;
+
 /// The trust domain of every generated identity.
 pub const TRUST_DOMAIN: &str = "spiffe://prod.example.com";
 
@@ -172,25 +174,23 @@ impl PathTemplate {
         let Some(rest) = path.strip_prefix('/') else {
             return false;
         };
-        let parts: Vec<&str> = rest.split('/').collect();
-        let mut i = 0;
+        let mut parts = rest.split('/');
         for segment in &self.segments {
             match segment {
                 Segment::Rest => return true,
                 Segment::Literal(s) => {
-                    if parts.get(i) != Some(&s.as_str()) {
+                    if parts.next() != Some(s.as_str()) {
                         return false;
                     }
                 }
                 Segment::Param(_) => {
-                    if parts.get(i).is_none_or(|p| p.is_empty()) {
+                    if parts.next().is_none_or(str::is_empty) {
                         return false;
                     }
                 }
             }
-            i += 1;
         }
-        i == parts.len()
+        parts.next().is_none()
     }
 
     /// A concrete path that matches.
@@ -304,8 +304,20 @@ impl Rule {
         }
     }
 
-    /// Whether the rule matches a valid request (`docs/language.md`, *Rules*).
+    /// Whether the rule matches a valid request (`docs/language.md`, *Rules*). Every
+    /// present test must hold; the cheap ones are tried first, which changes nothing
+    /// but the time the oracle takes on large policies.
     pub fn matches(&self, r: &Req) -> bool {
+        if self
+            .host
+            .as_ref()
+            .is_some_and(|h| r.clean_host() != Some(h.as_str()))
+        {
+            return false;
+        }
+        if !(self.methods.is_empty() || self.methods.contains(&r.sent.method())) {
+            return false;
+        }
         let identity = r.sent.identity_value();
         let principal = match &self.principal {
             Principal::Any => true,
@@ -315,15 +327,10 @@ impl Rule {
         };
         let path = r.clean_path();
         principal
-            && (self.methods.is_empty() || self.methods.contains(&r.sent.method()))
-            && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(path)))
-            && self
-                .host
-                .as_ref()
-                .is_none_or(|h| r.clean_host() == Some(h.as_str()))
             && self
                 .source
                 .is_none_or(|c| r.source_v4().is_some_and(|ip| c.contains(ip)))
+            && (self.paths.is_empty() || self.paths.iter().any(|p| p.matches(path)))
             && self.header.as_ref().is_none_or(|(name, value)| {
                 r.sent
                     .headers()
@@ -498,6 +505,99 @@ impl Req {
     }
 }
 
+/// The kind of policy generated: which tests rules use, how many identities, paths,
+/// namespaces and hosts they share. Every shape starts with the same two global rules
+/// (`probes`, `no debug endpoints outside ops`) and has allow, deny and (with
+/// [`Config::audits`]) audit rules; the shares below are of the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// The original service mesh: per service, five core rules mixing namespace globs,
+    /// one exact client identity and `not identity` deletes, on shared REST paths, and
+    /// sometimes a CIDR, static, header, regex or audit rule (about 15% deny, 2% regex,
+    /// one host per 6 rules, 8 namespaces).
+    Mesh,
+    /// One exact identity and one path of its own per rule, about 40 rules per host:
+    /// the identity index is large and every leaf holds one rule (about 10% deny, 6%
+    /// regex, 8 namespaces).
+    ExactIdentities,
+    /// Most rules test a `source` CIDR (/16 to /32, in 10/8, 172.16/12 and
+    /// 192.168/16), about 12 rules per host, a quarter of them deny block lists (5%
+    /// regex, 8 namespaces).
+    CidrHeavy,
+    /// Most rules test a header (`x-tenant`, `x-env`, `x-api-version`, `x-region`,
+    /// `x-client-id`) against one of many values, about 20 rules per host (15% deny,
+    /// 10% regex, 8 namespaces).
+    HeaderHeavy,
+    /// Per service, deny rules on path subtrees (`/api/v1/<res>/admin/**`,
+    /// `/internal/<res>/**`, `.../exports/**`) above allows on the whole resource
+    /// (about 45% deny, 5% regex, 8 namespaces).
+    DenySubtrees,
+    /// Many tenants, one rule each: a namespace, a host and a path subtree per tenant
+    /// (5% deny, 5% regex, as many namespaces and hosts as rules).
+    Tenants,
+}
+
+impl Shape {
+    /// Every shape, in a fixed order.
+    pub const ALL: [Shape; 6] = [
+        Shape::Mesh,
+        Shape::ExactIdentities,
+        Shape::CidrHeavy,
+        Shape::HeaderHeavy,
+        Shape::DenySubtrees,
+        Shape::Tenants,
+    ];
+
+    /// The name used in bench ids, command lines and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Mesh => "mesh",
+            Shape::ExactIdentities => "exact-identities",
+            Shape::CidrHeavy => "cidr-heavy",
+            Shape::HeaderHeavy => "header-heavy",
+            Shape::DenySubtrees => "deny-subtrees",
+            Shape::Tenants => "tenants",
+        }
+    }
+
+    /// The shape of a [`Shape::name`].
+    pub fn from_name(name: &str) -> Option<Shape> {
+        Shape::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// Which requests a bench decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stream {
+    /// [`Workload::requests`]: the labelled mix, the same number of requests per
+    /// label, invalid ones included.
+    Mix,
+    /// [`Workload::uniform`]: distinct valid requests, each aimed at a rule drawn
+    /// uniformly from the whole policy, so that a run touches all of it.
+    Uniform,
+}
+
+impl Stream {
+    /// Both streams.
+    pub const ALL: [Stream; 2] = [Stream::Mix, Stream::Uniform];
+
+    /// The name used in bench ids, command lines and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Mix => "mix",
+            Stream::Uniform => "uniform",
+        }
+    }
+
+    /// The stream of a [`Stream::name`].
+    pub fn from_name(name: &str) -> Option<Stream> {
+        Stream::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// How many requests [`Config::shaped`] asks for in the uniform stream.
+pub const UNIFORM_REQUESTS: usize = 2_000;
+
 /// What to generate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -505,6 +605,8 @@ pub struct Config {
     pub rules: usize,
     /// The seed.
     pub seed: u64,
+    /// Which kind of policy.
+    pub shape: Shape,
     /// Generate `header` rules.
     pub headers: bool,
     /// Generate `path ~` rules.
@@ -513,18 +615,34 @@ pub struct Config {
     pub audits: bool,
     /// Requests per label in the mix.
     pub requests_per_label: usize,
+    /// Distinct requests in the uniform stream ([`Workload::uniform`]; 0: none).
+    pub uniform_requests: usize,
 }
 
 impl Config {
-    /// Every feature, for Portcullis' own benches.
+    /// Every feature, for Portcullis' own benches: the [`Shape::Mesh`] policy and its
+    /// mix, no uniform stream.
     pub fn full(rules: usize) -> Config {
         Config {
             rules,
             seed: SEED,
+            shape: Shape::Mesh,
             headers: true,
             regexes: true,
             audits: true,
             requests_per_label: 64,
+            uniform_requests: 0,
+        }
+    }
+
+    /// Every feature of a shape, with both streams (the uniform one of
+    /// [`UNIFORM_REQUESTS`]). `Config::shaped(Shape::Mesh, n)` has the same policy and
+    /// mix as [`Config::full`].
+    pub fn shaped(shape: Shape, rules: usize) -> Config {
+        Config {
+            shape,
+            uniform_requests: UNIFORM_REQUESTS,
+            ..Config::full(rules)
         }
     }
 
@@ -584,6 +702,10 @@ pub struct Workload {
     pub rules: Vec<Rule>,
     /// The request mix, labels interleaved.
     pub requests: Vec<Req>,
+    /// The uniform stream ([`Stream::Uniform`]): [`Config::uniform_requests`] distinct
+    /// valid requests, each made for a rule drawn uniformly from [`Workload::rules`],
+    /// labelled by [`Workload::oracle`].
+    pub uniform: Vec<Req>,
 }
 
 impl Workload {
@@ -608,12 +730,24 @@ impl Workload {
             },
         ];
         let mut services = Vec::new();
-        let mut index = 0;
-        while rules.len() < config.rules {
-            let service = make_service(index);
-            service_rules(&service, index, &config, &mut rng, &mut rules);
-            services.push(service);
-            index += 1;
+        if config.shape == Shape::Mesh {
+            let mut index = 0;
+            while rules.len() < config.rules {
+                let service = make_service(index);
+                service_rules(&service, index, &config, &mut rng, &mut rules);
+                services.push(service);
+                index += 1;
+            }
+        } else {
+            // Other shapes draw from their own sequence, so that adding one changes
+            // no other.
+            let shape_seed = (Shape::ALL
+                .iter()
+                .position(|s| *s == config.shape)
+                .unwrap_or(0) as u64)
+                .wrapping_mul(0xA5A5_5A5A_0F0F_F0F1);
+            let mut rng = Rng::new(rng.next_u64() ^ shape_seed);
+            shapes::generate(&config, &mut rng, &mut rules, &mut services);
         }
         rules.truncate(config.rules);
         let mut workload = Workload {
@@ -621,9 +755,21 @@ impl Workload {
             services,
             rules,
             requests: Vec::new(),
+            uniform: Vec::new(),
         };
         workload.requests = workload.make_requests(&mut rng);
+        let mut rng =
+            Rng::new(config.seed ^ 0x51D3_F00D ^ (config.rules as u64).wrapping_mul(0x9E37));
+        workload.uniform = workload.make_uniform(&mut rng);
         workload
+    }
+
+    /// The requests of a stream.
+    pub fn stream(&self, stream: Stream) -> &[Req] {
+        match stream {
+            Stream::Mix => &self.requests,
+            Stream::Uniform => &self.uniform,
+        }
     }
 
     /// The whole policy as Portcullis source text.
@@ -673,7 +819,8 @@ impl Workload {
         self.requests.iter().filter(|r| r.label == label).collect()
     }
 
-    /// Every identity that appears in the rules, the services or the requests.
+    /// Every identity that appears in the rules, the services or the requests (of
+    /// both streams).
     pub fn identities(&self) -> Vec<String> {
         let mut out: Vec<String> = self.services.iter().map(Service::identity).collect();
         for rule in &self.rules {
@@ -684,6 +831,7 @@ impl Workload {
         out.extend(
             self.requests
                 .iter()
+                .chain(&self.uniform)
                 .filter_map(|r| r.sent.identity_value().map(str::to_string)),
         );
         out.sort();
@@ -840,6 +988,30 @@ impl Workload {
         r.label = Label::Invalid;
         r.rule = None;
         r
+    }
+
+    /// The uniform stream: a rule drawn uniformly from the policy, a request made for
+    /// it, kept if no earlier request was the same, labelled by the oracle.
+    fn make_uniform(&self, rng: &mut Rng) -> Vec<Req> {
+        let count = self.config.uniform_requests;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(count);
+        let mut attempts = 0;
+        while out.len() < count && attempts < count.saturating_mul(20) {
+            attempts += 1;
+            let Some(rule) = rng.pick(&self.rules) else {
+                break;
+            };
+            let mut req = self.request_for(rule, rng);
+            if !seen.insert(format!("{:?}", req.sent)) {
+                continue;
+            }
+            let (label, name) = self.oracle(&req);
+            req.label = label;
+            req.rule = name.map(str::to_string);
+            out.push(req);
+        }
+        out
     }
 
     fn make_requests(&self, rng: &mut Rng) -> Vec<Req> {
