@@ -1,6 +1,8 @@
-//! Memory: bytes a compiled policy holds (and allocates while compiling), at 10 to
-//! 10,000 rules, counted by an instrumented global allocator; then a quick check that
-//! `evaluate` allocates nothing. Prints a table; exits non-zero when a valid request
+//! Memory: bytes a compiled policy holds (and allocates while compiling), for every
+//! workload shape at 10 to 10,000 rules, counted by an instrumented global allocator,
+//! with the compiled tree's depth and leaf sizes; then a quick check that `evaluate`
+//! allocates nothing (the mix per label and the uniform stream, at 1,000 and 10,000
+//! rules). Prints a table; exits non-zero when a valid request
 //! allocates while the policy has at most 256 audit rules (the documented bound).
 #![allow(
     unsafe_code,
@@ -15,7 +17,8 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use portcullis::{Policy, Reason};
-use portcullis_support::workload::{Config, Effect, Label, SIZES, Workload};
+use portcullis_support::tree_stats::TreeStats;
+use portcullis_support::workload::{Config, Effect, Label, Req, SIZES, Shape, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// The system allocator, counting calls and bytes. (A global allocator can only be
@@ -78,74 +81,140 @@ impl Region {
 }
 
 fn main() -> ExitCode {
-    // `cargo bench` passes `--bench`; a filter argument that matches nothing skips us.
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
+    // `cargo bench` passes `--bench`, and a combined invocation passes criterion's
+    // flags with their values (`--warm-up-time 1`); a filter argument that matches
+    // nothing skips us.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !args[i - 1].starts_with("--")))
+        .map(|(_, a)| a)
         .collect();
     if !filter.is_empty() && !filter.iter().any(|f| "memory".contains(f.as_str())) {
         return ExitCode::SUCCESS;
     }
     let mut failed = false;
-    println!("memory: compiled policy size (System allocator, counted)");
+    println!("workloads at 10,000 rules: what the rules test (counts of rules)");
     println!(
-        "{:>7} | {:>14} | {:>10} | {:>18} | {:>12}",
-        "rules", "held (bytes)", "per rule", "allocated (bytes)", "allocations"
+        "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
+        "shape",
+        "allow",
+        "deny",
+        "audit",
+        "exact",
+        "glob",
+        "source",
+        "header",
+        "regex",
+        "namespaces",
+        "hosts",
+        "identities",
+        "paths"
+    );
+    for shape in Shape::ALL {
+        let s = Workload::generate(Config {
+            uniform_requests: 0,
+            ..Config::shaped(shape, 10_000)
+        })
+        .summary();
+        println!(
+            "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
+            shape.name(),
+            s.allow,
+            s.deny,
+            s.audit,
+            s.exact,
+            s.glob,
+            s.source,
+            s.header,
+            s.regex,
+            s.namespaces,
+            s.hosts,
+            s.identities,
+            s.paths
+        );
+    }
+    println!();
+    println!("memory: compiled policy size (System allocator, counted) and tree shape");
+    println!(
+        "{:>16} | {:>7} | {:>14} | {:>9} | {:>18} | {:>11} | {:>6} | {:>9} | {:>10} | {:>8} | {:>9} | {:>12}",
+        "shape",
+        "rules",
+        "held (bytes)",
+        "per rule",
+        "allocated (bytes)",
+        "allocations",
+        "leaves",
+        "max depth",
+        "mean depth",
+        "max leaf",
+        "mean leaf",
+        "entries/rule"
     );
     let mut checks = Vec::new();
-    for rules in SIZES {
-        let workload = Workload::generate(Config::full(rules));
-        let text = workload.policy_text();
-        let region = Region::new();
-        let policy = Policy::compile(&text).expect("generated policy compiles");
-        let change = region.change();
-        let held = change.bytes_allocated as i64 - change.bytes_freed as i64;
-        println!(
-            "{rules:>7} | {held:>14} | {:>10.0} | {:>18} | {:>12}",
-            held as f64 / rules as f64,
-            change.bytes_allocated,
-            change.allocations,
-        );
-        checks.push((rules, workload, policy));
+    for shape in Shape::ALL {
+        for rules in SIZES {
+            let workload = Workload::generate(Config::shaped(shape, rules));
+            let text = workload.policy_text();
+            let region = Region::new();
+            let policy = Policy::compile(&text).expect("generated policy compiles");
+            let change = region.change();
+            let held = change.bytes_allocated as i64 - change.bytes_freed as i64;
+            let tree = TreeStats::from_dump(&policy.dump_tree());
+            println!(
+                "{:>16} | {rules:>7} | {held:>14} | {:>9.0} | {:>18} | {:>11} | {:>6} | {:>9} | {:>10.1} | {:>8} | {:>9.1} | {:>12.2}",
+                shape.name(),
+                held as f64 / rules as f64,
+                change.bytes_allocated,
+                change.allocations,
+                tree.leaves,
+                tree.max_depth,
+                tree.mean_depth,
+                tree.max_leaf,
+                tree.mean_leaf,
+                tree.entries as f64 / rules as f64,
+            );
+            if rules == 1_000 || rules == 10_000 {
+                checks.push((shape, rules, workload, policy));
+            }
+        }
     }
     println!();
     println!(
-        "memory: allocations during evaluate (each request of the mix once, after one warm-up)"
+        "memory: allocations during evaluate (each request once, after one warm-up), 1,000 and 10,000 rules"
     );
     println!(
-        "{:>7} | {:>18} | {:>8} | {:>11} | {:>12}",
-        "rules", "label", "requests", "allocations", "audit rules"
+        "{:>16} | {:>7} | {:>18} | {:>8} | {:>11} | {:>12}",
+        "shape", "rules", "requests", "count", "allocations", "audit rules"
     );
-    for (rules, workload, policy) in &checks {
+    for (shape, rules, workload, policy) in &checks {
         let audits = workload
             .rules
             .iter()
             .filter(|r| r.effect == Effect::Audit)
             .count();
-        for label in Label::ALL {
-            let requests: Vec<_> = workload
-                .with_label(label)
-                .iter()
-                .map(|r| r.request())
-                .collect();
+        let mut sets: Vec<(String, Vec<&Req>)> = Label::ALL
+            .iter()
+            .map(|l| (format!("mix: {}", l.name()), workload.with_label(*l)))
+            .collect();
+        sets.push(("uniform".to_string(), workload.uniform.iter().collect()));
+        for (name, reqs) in sets {
+            let requests: Vec<_> = reqs.iter().map(|r| r.request()).collect();
             for r in &requests {
                 black_box(policy.evaluate(r).is_allowed());
             }
             let region = Region::new();
-            let mut invalid = 0;
             for r in &requests {
                 let d = policy.evaluate(black_box(r));
-                invalid += usize::from(d.reason() == Reason::InvalidRequest);
-                black_box(d.is_allowed());
+                black_box((d.is_allowed(), d.reason() == Reason::InvalidRequest));
             }
-            let change = region.change();
-            let allocations = change.allocations;
+            let allocations = region.change().allocations;
             println!(
-                "{rules:>7} | {:>18} | {:>8} | {allocations:>11} | {audits:>12}",
-                label.name(),
+                "{:>16} | {rules:>7} | {name:>18} | {:>8} | {allocations:>11} | {audits:>12}",
+                shape.name(),
                 requests.len()
             );
-            let _ = invalid;
             if allocations > 0 && audits <= 256 {
                 failed = true;
             }

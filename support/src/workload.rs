@@ -691,6 +691,37 @@ const SUBRESOURCES: [&str; 6] = [
 const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const TENANTS: [&str; 5] = ["acme", "globex", "initech", "umbrella", "hooli"];
 
+/// What a generated policy is made of ([`Workload::summary`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rules.
+    pub rules: usize,
+    /// `allow` rules.
+    pub allow: usize,
+    /// `deny` rules.
+    pub deny: usize,
+    /// `audit` rules.
+    pub audit: usize,
+    /// Rules with an exact `identity`.
+    pub exact: usize,
+    /// Rules with a namespace glob (`identity` or `not identity`).
+    pub glob: usize,
+    /// Rules with a `source` CIDR.
+    pub source: usize,
+    /// Rules with a `header` test.
+    pub header: usize,
+    /// Rules with a `path ~` regex.
+    pub regex: usize,
+    /// Distinct namespaces named by identity tests.
+    pub namespaces: usize,
+    /// Distinct hosts.
+    pub hosts: usize,
+    /// Distinct exact identities.
+    pub identities: usize,
+    /// Distinct path patterns.
+    pub paths: usize,
+}
+
 /// A generated workload.
 #[derive(Clone, Debug)]
 pub struct Workload {
@@ -762,6 +793,54 @@ impl Workload {
             Rng::new(config.seed ^ 0x51D3_F00D ^ (config.rules as u64).wrapping_mul(0x9E37));
         workload.uniform = workload.make_uniform(&mut rng);
         workload
+    }
+
+    /// What the policy is made of: counts of rules by effect and by test, and how many
+    /// distinct namespaces, hosts, exact identities and path patterns the rules name.
+    pub fn summary(&self) -> Summary {
+        let mut out = Summary {
+            rules: self.rules.len(),
+            ..Summary::default()
+        };
+        let mut namespaces = std::collections::HashSet::new();
+        let mut hosts = std::collections::HashSet::new();
+        let mut identities = std::collections::HashSet::new();
+        let mut paths = std::collections::HashSet::new();
+        for rule in &self.rules {
+            match rule.effect {
+                Effect::Allow => out.allow += 1,
+                Effect::Deny => out.deny += 1,
+                Effect::Audit => out.audit += 1,
+            }
+            match &rule.principal {
+                Principal::Any => {}
+                Principal::Exact(id) => {
+                    out.exact += 1;
+                    identities.insert(id.as_str());
+                    if let Some(ns) = namespace_of(id) {
+                        namespaces.insert(ns);
+                    }
+                }
+                Principal::Namespace(ns) | Principal::NotNamespace(ns) => {
+                    out.glob += 1;
+                    namespaces.insert(ns.as_str());
+                }
+            }
+            out.source += usize::from(rule.source.is_some());
+            out.header += usize::from(rule.header.is_some());
+            out.regex += usize::from(rule.path_regex.is_some());
+            if let Some(h) = &rule.host {
+                hosts.insert(h.as_str());
+            }
+            for p in &rule.paths {
+                paths.insert(p.text());
+            }
+        }
+        out.namespaces = namespaces.len();
+        out.hosts = hosts.len();
+        out.identities = identities.len();
+        out.paths = paths.len();
+        out
     }
 
     /// The requests of a stream.

@@ -198,7 +198,7 @@ fn cidr_heavy(config: &Config, rng: &mut Rng, rules: &mut Vec<Rule>, services: &
             });
             r.host = Some(s.host());
             rules.push(r);
-        } else if roll < 35 && config.audits {
+        } else if roll < 32 && config.audits {
             let mut r = rule(format!("audit {i}"), Effect::Audit);
             r.source = Some(cidr(rng));
             r.host = Some(s.host());
@@ -262,7 +262,7 @@ fn header_heavy(
             });
             r.host = Some(s.host());
             rules.push(r);
-        } else if roll < 30 && config.audits {
+        } else if roll < 27 && config.audits {
             let mut r = rule(format!("audit {i}"), Effect::Audit);
             r.header = header;
             r.host = Some(s.host());
@@ -349,7 +349,7 @@ fn deny_subtrees(
             r.host = Some(host.clone());
             rules.push(r);
         }
-        if config.audits && rng.percent(30) {
+        if config.audits && rng.percent(10) {
             let mut r = rule(name("admin seen"), Effect::Audit);
             r.paths = vec![PathTemplate::parse(&format!("/api/v1/{res}/admin/**"))];
             r.host = Some(host);
