@@ -35,6 +35,13 @@ fn the_committed_crd_is_the_generated_one() {
     );
 }
 
+#[test]
+fn the_crd_reads_back_as_the_crd() {
+    let committed = std::fs::read_to_string(root().join(CRD_PATH)).unwrap();
+    let read: Value = serde_norway::from_str(&committed).unwrap();
+    assert_eq!(read, portcullis_schema::crd());
+}
+
 /// The keywords of Kubernetes' `JSONSchemaProps` that the CRD may use.
 const KEYWORDS: &[&str] = &[
     "description",

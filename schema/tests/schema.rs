@@ -272,6 +272,11 @@ fn remove(document: &mut Value, pointer: &str) {
 fn the_policies_in_the_docs_validate_and_compile() {
     let validator = Validator::policy();
     let policies = doc_policies();
+    // language.md's policy, and the `PortcullisPolicy` of deploy.md.
+    assert!(
+        policies.iter().any(|(place, _)| place.contains("(spec)")),
+        "no `PortcullisPolicy` found in the docs"
+    );
     assert!(
         policies.len() >= 2,
         "the docs show a policy in the JSON form and a `PortcullisPolicy`: found {}",

@@ -69,8 +69,8 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Every ```json block of docs/*.md and README.md that parses as one JSON value,
-/// with its file and line.
+/// Every ```json block of docs/*.md and README.md that parses as one JSON value, and
+/// every document of a ```yaml block that parses, with its file and line.
 pub fn doc_json_blocks() -> Vec<(String, usize, Value)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
         .unwrap()
@@ -85,9 +85,11 @@ pub fn doc_json_blocks() -> Vec<(String, usize, Value)> {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let mut lines = text.lines().enumerate();
         while let Some((start, line)) = lines.next() {
-            if line.trim() != "```json" {
-                continue;
-            }
+            let yaml = match line.trim() {
+                "```json" => false,
+                "```yaml" => true,
+                _ => continue,
+            };
             let mut body = String::new();
             for (_, line) in lines.by_ref() {
                 if line.trim() == "```" {
@@ -96,8 +98,16 @@ pub fn doc_json_blocks() -> Vec<(String, usize, Value)> {
                 body.push_str(line);
                 body.push('\n');
             }
-            if let Ok(value) = serde_json::from_str::<Value>(&body) {
-                blocks.push((name.clone(), start + 1, value));
+            if !yaml {
+                if let Ok(value) = serde_json::from_str::<Value>(&body) {
+                    blocks.push((name.clone(), start + 1, value));
+                }
+                continue;
+            }
+            for document in body.split("\n---\n") {
+                if let Ok(value) = serde_norway::from_str::<Value>(document) {
+                    blocks.push((name.clone(), start + 1, value));
+                }
             }
         }
     }
