@@ -137,6 +137,30 @@ fn usage_text(message: &str, command: &mut clap::Command, args: &[OsString]) -> 
     format!("portcullis: {message}\n\n{usage}\n\nFor more, try `{help}`.\n")
 }
 
+/// The Levenshtein distance between `a` and `b`, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = i;
+        let mut left = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let cost = diagonal + usize::from(ca != *cb);
+            let here = cost.min(up.saturating_add(1)).min(left + 1);
+            diagonal = up;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = here;
+            }
+            left = here;
+        }
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 /// The message of a usage error, with clap's suggestions ("did you mean").
 fn message(e: &clap::Error) -> String {
     let string = |kind| match e.get(kind) {
@@ -208,6 +232,16 @@ fn message(e: &clap::Error) -> String {
     // command is close too.
     if suggestions.len() > 1 {
         suggestions.retain(|s| s != "help");
+    }
+    // Clap suggests every name within its similarity threshold, so a short word can
+    // be close to two (`chek`: `check`, and `schema`); only the nearest in edit
+    // distance are meant.
+    let typed = string(ContextKind::InvalidSubcommand)
+        .or(value.filter(|v| !v.is_empty()))
+        .or(arg);
+    if let Some(typed) = typed.filter(|_| suggestions.len() > 1) {
+        let nearest = suggestions.iter().map(|s| edit_distance(typed, s)).min();
+        suggestions.retain(|s| Some(edit_distance(typed, s)) == nearest);
     }
     if !suggestions.is_empty() {
         message.push_str("; did you mean ");
@@ -370,6 +404,16 @@ mod tests {
 
     use super::*;
     use crate::commands::{eval, test};
+
+    #[test]
+    fn edit_distance_counts_insertions_deletions_and_substitutions() {
+        assert_eq!(edit_distance("chek", "check"), 1);
+        assert_eq!(edit_distance("chek", "schema"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "ab"), 2);
+        assert_eq!(edit_distance("ab", ""), 2);
+        assert_eq!(edit_distance("é", "e"), 1);
+    }
 
     fn parse_str(args: &[&str]) -> Parsed {
         parse(
