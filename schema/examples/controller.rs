@@ -113,7 +113,10 @@ impl Checker {
     /// Ready, or why not.
     fn status(&self, spec: Option<&Value>) -> PolicyStatus {
         let diagnostics = match spec {
-            None => vec![diagnostic("", "a `PortcullisPolicy` has a `spec`")],
+            None => vec![StatusDiagnostic {
+                location: String::new(),
+                message: "missing field `spec`".to_string(),
+            }],
             Some(spec) => self.diagnostics(spec),
         };
         PolicyStatus {
