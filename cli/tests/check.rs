@@ -1,11 +1,5 @@
 //! `portcullis check` as documented (`docs/language.md`, *Errors*): exit statuses and the diagnostics
 //! format.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 
@@ -78,11 +72,7 @@ fn check_undefined_name_is_reported_where_used() {
 #[test]
 fn check_compiles_several_files_as_one_policy() {
     let dir = Dir::new("check_several_files");
-    dir.write(
-        "base.pcl",
-        "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]\n",
-    );
-    dir.write("rules.pcl", "allow \"ops\" { identity in ops }\n");
+    dir.write_base_and_rules();
     dir.write("dup.pcl", "\nallow \"ops\" { method GET }\n");
     dir.write("second_default.pcl", "default allow\n");
     dir.run(&["check", "base.pcl", "rules.pcl"]).assert(0);

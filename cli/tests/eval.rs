@@ -1,12 +1,6 @@
 //! `portcullis eval` as documented (`docs/language.md`, *The command line's JSON*):
 //! exit statuses, the request and decision JSON, input handling and the normalization
 //! flags.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 
@@ -92,26 +86,15 @@ fn eval_invalid_lines_exit_2_and_the_rest_is_evaluated() {
         assert!(!object.contains_key("decision"), "{line}");
     }
     // Messages say which line (blank lines count) and what is wrong.
-    assert!(
-        lines[1].contains("line 2") && lines[1].contains("missing field `method`"),
-        "{}",
-        lines[1]
-    );
-    assert!(
-        lines[2].contains("line 3") && lines[2].contains("missing field `path`"),
-        "{}",
-        lines[2]
-    );
-    assert!(
-        lines[3].contains("line 5") && lines[3].contains("unknown field `colour`"),
-        "{}",
-        lines[3]
-    );
-    assert!(
-        lines[6].contains("line 8") && lines[6].contains("source"),
-        "{}",
-        lines[6]
-    );
+    for (output, input, what) in [
+        (1, "line 2", "missing field `method`"),
+        (2, "line 3", "missing field `path`"),
+        (3, "line 5", "unknown field `colour`"),
+        (6, "line 8", "source"),
+    ] {
+        let line = lines[output];
+        assert!(line.contains(input) && line.contains(what), "{line}");
+    }
 }
 
 #[test]
@@ -303,11 +286,7 @@ fn eval_repeated_attribute_key_is_invalid_input() {
 #[test]
 fn eval_several_policy_files_are_one_policy() {
     let dir = Dir::new("eval_several_files");
-    dir.write(
-        "base.pcl",
-        "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]\n",
-    );
-    dir.write("rules.pcl", "allow \"ops\" { identity in ops }\n");
+    dir.write_base_and_rules();
     dir.write("deny.pcl", "deny \"no delete\" { method DELETE }\n");
     dir.write(
         "r.jsonl",

@@ -1,12 +1,6 @@
 //! `portcullis explain` (CLI.md, *`explain`*): `eval`'s decision fields, then `rules`
 //! with every rule in source order, `matched`, and the first failing condition's text
 //! and place; exit statuses as `eval`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

@@ -1,12 +1,6 @@
 //! `portcullis fmt` (CLI.md, *`fmt`*): files rewritten in place in the canonical
 //! layout, `-` from stdin to stdout, `--check`, comments kept; 0 done, 1 with
 //! `--check` some file would change, 2 a file does not parse.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 
@@ -64,10 +58,6 @@ test \"t\" {
 # the end
 ";
 
-fn read(dir: &Dir, name: &str) -> String {
-    std::fs::read_to_string(dir.0.join(name)).unwrap()
-}
-
 #[test]
 fn fmt_rewrites_files_in_place_keeping_every_comment() {
     let dir = Dir::new("fmt_in_place");
@@ -79,8 +69,8 @@ fn fmt_rewrites_files_in_place_keeping_every_comment() {
     let out = dir.run(&["fmt", "a.pcl", "b.pcl"]);
     out.assert(0);
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:#?}");
-    assert_eq!(read(&dir, "a.pcl"), TIDY);
-    assert_eq!(read(&dir, "b.pcl"), TIDY);
+    assert_eq!(dir.read("a.pcl"), TIDY);
+    assert_eq!(dir.read("b.pcl"), TIDY);
     // A file already tidy is not written; no temporary file is left behind.
     let after = std::fs::metadata(dir.0.join("b.pcl"))
         .unwrap()
@@ -112,7 +102,7 @@ fn fmt_keeps_the_decisions_of_the_example_policy() {
     let before = dir.run(&["eval", "-p", "mesh.pcl", "requests.jsonl"]);
     before.assert(0);
     dir.run(&["fmt", "mesh.pcl"]).assert(0);
-    let formatted = read(&dir, "mesh.pcl");
+    let formatted = dir.read("mesh.pcl");
     assert_ne!(formatted, MESH, "the example groups its `let`s");
     assert_eq!(
         formatted.matches('#').count(),
@@ -149,7 +139,7 @@ fn fmt_check_names_the_files_that_would_change_and_writes_nothing() {
     let out = dir.run(&["fmt", "--check", "tidy.pcl", "untidy.pcl"]);
     out.assert(1);
     assert_eq!(out.stdout, "untidy.pcl\n");
-    assert_eq!(read(&dir, "untidy.pcl"), UNTIDY);
+    assert_eq!(dir.read("untidy.pcl"), UNTIDY);
     dir.run(&["fmt", "--check", "tidy.pcl"]).assert(0);
     assert!(dir.run(&["fmt", "--check", "tidy.pcl"]).stdout.is_empty());
     let out = dir.run_with_stdin(&["fmt", "--check", "-"], Some(UNTIDY.as_bytes()));
@@ -168,8 +158,8 @@ fn fmt_exits_2_when_a_file_does_not_parse_and_formats_the_others() {
     let out = dir.run(&["fmt", "broken.pcl", "untidy.pcl"]);
     out.assert(2);
     assert_diagnostic(&out.stderr, "broken.pcl", 4, 1, "}");
-    assert_eq!(read(&dir, "broken.pcl"), broken);
-    assert_eq!(read(&dir, "untidy.pcl"), TIDY);
+    assert_eq!(dir.read("broken.pcl"), broken);
+    assert_eq!(dir.read("untidy.pcl"), TIDY);
     // With --check too: 2 wins over 1.
     dir.write("untidy.pcl", UNTIDY);
     let out = dir.run(&["fmt", "--check", "untidy.pcl", "broken.pcl"]);
@@ -184,7 +174,7 @@ fn fmt_exits_2_when_a_file_does_not_parse_and_formats_the_others() {
     dir.write("undefined.pcl", "allow \"r\" {identity in nobody}");
     dir.run(&["fmt", "undefined.pcl"]).assert(0);
     assert_eq!(
-        read(&dir, "undefined.pcl"),
+        dir.read("undefined.pcl"),
         "allow \"r\" {\n  identity in nobody\n}\n"
     );
 }
@@ -198,7 +188,7 @@ fn fmt_refuses_json_and_missing_files() {
     out.assert(2);
     assert!(out.stderr.contains("`p.json`"), "{out:#?}");
     assert!(out.stderr.contains("JSON"), "{out:#?}");
-    assert_eq!(read(&dir, "p.json"), json);
+    assert_eq!(dir.read("p.json"), json);
     let out = dir.run(&["fmt", "missing.pcl"]);
     out.assert(2);
     assert!(out.stderr.contains("cannot read `missing.pcl`"), "{out:#?}");
@@ -228,7 +218,7 @@ fn fmt_keeps_permissions_and_symbolic_links() {
             .file_type()
             .is_symlink()
     );
-    assert_eq!(read(&dir, "real.pcl"), TIDY);
+    assert_eq!(dir.read("real.pcl"), TIDY);
     let mode = std::fs::metadata(&real).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o640);
 }
@@ -249,6 +239,6 @@ fn the_example_in_the_docs_is_what_fmt_prints() {
     out.assert(1);
     assert_eq!(out.stdout, "payments.pcl\n");
     dir.run(&["fmt", "payments.pcl"]).assert(0);
-    assert_eq!(read(&dir, "payments.pcl"), after);
+    assert_eq!(dir.read("payments.pcl"), after);
     dir.run(&["test", "payments.pcl"]).assert(0);
 }

@@ -1,11 +1,5 @@
 //! `portcullis import istio` as CLI.md says: the policy on stdout and exit 0, or
 //! errors naming file, resource and field, nothing on stdout and exit 1.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

@@ -1,11 +1,5 @@
 //! `portcullis schema` (CLI.md, *Commands*): the JSON Schema of the policy's JSON
 //! form on stdout, exit 0; `--crd`, the committed `PortcullisPolicy` CRD.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

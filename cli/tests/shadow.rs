@@ -1,12 +1,6 @@
 //! `portcullis eval --shadow` (CLI.md, *`eval --shadow`*): every decision line gains
 //! `shadow`, the candidate policy's decision object; the enforced fields are those
 //! of the enforced policy alone.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

@@ -1,11 +1,5 @@
 //! `portcullis test` as documented (`docs/language.md`, *Tests*): the failure lines, the summary and the
 //! exit statuses.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

@@ -1,11 +1,5 @@
 //! The command line as a whole (`docs/language.md`, *The command line's JSON*): help,
 //! version, usage errors (exit status 2), unreadable files.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
 mod common;
 

@@ -34,6 +34,21 @@ impl Dir {
         self
     }
 
+    /// One policy in two files: `base.pcl` (`default deny` and `let ops`, the ops
+    /// namespace) and `rules.pcl` (rule `ops`, which uses `ops`).
+    pub fn write_base_and_rules(&self) -> &Dir {
+        self.write(
+            "base.pcl",
+            "default deny\nlet ops = [\"spiffe://p/ns/ops/sa/*\"]\n",
+        )
+        .write("rules.pcl", "allow \"ops\" { identity in ops }\n")
+    }
+
+    /// The text of the file `name` in the directory.
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.0.join(name)).unwrap()
+    }
+
     pub fn run(&self, args: &[&str]) -> Out {
         self.run_with_stdin(args, None)
     }
