@@ -6,7 +6,7 @@
 //!   derived with `schemars` from [`form`], types that mirror the core's serde types
 //!   (the core itself depends on serde and nothing of the kind); the crate's tests
 //!   hold the two in step.
-//! - [`crd`] and [`crd_yaml`]: the `PortcullisPolicy` CRD
+//! - [`crd()`] and [`crd_yaml`]: the `PortcullisPolicy` CRD
 //!   (`deploy/kubernetes/portcullispolicy.yaml`, `portcullis schema --crd`), whose
 //!   `spec` schema is the same schema made *structural*, as Kubernetes requires.
 //! - [`status`]: the status a controller writes back on a `PortcullisPolicy`.
