@@ -50,11 +50,13 @@ impl DecisionObject {
                 |e| Arc::from(e.to_string()),
             )
         });
+        // The names are shared with the policy: a reference count each, not a copy.
+        let owned = decision.to_owned();
         DecisionObject {
             allowed: decision.is_allowed(),
             reason,
-            rule: decision.rule().map(Arc::from),
-            audit: decision.audit().map(Arc::from).collect(),
+            rule: owned.rule_shared().cloned(),
+            audit: owned.audit_shared().to_vec(),
             error,
         }
     }
