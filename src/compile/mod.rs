@@ -25,11 +25,17 @@
 //! identity's slashes), not with the number of rules. How the splits are chosen is in
 //! [`build`].
 //!
-//! Children are owned by their parent and a leaf owns the conditions it checks, so no
-//! index or range can point outside the tree. What the types cannot hold (every rule
-//! under every key of its condition, no condition skipped that no split looked up) is
-//! checked by [`Tree::validate`]; [`Tree::dump`] writes a tree out for people. Both
-//! are debugging aids, public as `Policy::validate_tree` and `Policy::dump_tree`.
+//! The tree is stored flat, in a few vectors of small plain records: nodes, indexes,
+//! leaf rules and their checks refer to one another by position (`u32`), strings a
+//! check compares live in one byte arena, and the conditions and path lists leaves
+//! test are kept once each, however many leaves test them. A decision touches a few
+//! cache lines per node instead of following a pointer per node, per leaf rule and per
+//! condition; see the section on memory in `BENCHMARKS.md`. A position that points
+//! outside its vector (never, for a tree [`Tree::build`] made) makes the decision
+//! deny. What the types cannot hold (every rule under every key of its condition, no
+//! condition skipped that no split looked up, positions in range) is checked by
+//! [`Tree::validate`]; [`Tree::dump`] writes a tree out for people. Both are
+//! debugging aids, public as `Policy::validate_tree` and `Policy::dump_tree`.
 
 mod build;
 mod dump;
@@ -53,60 +59,83 @@ pub(crate) enum Role {
     Audit(u32),
 }
 
-/// A rule in a leaf, with the conditions left to check, cheapest first. The
-/// conditions not listed are the ones every request reaching the leaf already
-/// satisfies (the splits above it looked them up: each index only leads to a child
-/// when that child's key matches).
+/// A node's position in [`Tree::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct NodeId(pub(crate) u32);
+
+impl NodeId {
+    /// The empty leaf every tree has first: the `rest` of a split whose rules all
+    /// test its attribute.
+    pub(crate) const EMPTY: NodeId = NodeId(0);
+}
+
+/// A range of a flat vector of the tree: `len` entries from `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Range32 {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+impl Range32 {
+    /// The entries of `items` in the range, or `None` if it does not fit in `items`
+    /// (never, for a tree [`Tree::build`] made: the caller then fails closed).
+    #[inline]
+    pub(crate) fn of<T>(self, items: &[T]) -> Option<&[T]> {
+        let start = self.start as usize;
+        items.get(start..start.checked_add(self.len as usize)?)
+    }
+}
+
+/// A rule in a leaf, with the conditions left to check, cheapest first: a range of
+/// [`Tree::checks`]. The conditions not listed are the ones every request reaching
+/// the leaf already satisfies (the splits above it looked them up: each index only
+/// leads to a child when that child's key matches).
 ///
 /// The rule's role is copied here, so that a leaf decides whether a rule could still
 /// change the outcome without loading the rule itself.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct LeafRule {
     /// The rule's position in the policy (its identity and its precedence).
     pub(crate) rule: u32,
     pub(crate) role: Role,
-    pub(crate) checks: Box<[Check]>,
+    pub(crate) checks: Range32,
 }
 
 /// A condition a leaf checks, prepared when the tree is built: the common shapes are
-/// held inline in the form their test reads, so that checking one is a direct compare
+/// held in the form their test reads, so that checking one is a direct compare
 /// rather than the general test of the condition.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Check {
-    /// The condition is `not ...`.
-    pub(crate) negated: bool,
     /// Which condition of its rule this is (for the dump and [`Tree::validate`]).
     pub(crate) cond: u32,
     pub(crate) test: CheckTest,
+    /// The condition is `not ...`.
+    pub(crate) negated: bool,
 }
 
-/// What a [`Check`] tests (before `not`). The lists are copied into each leaf (a
-/// rule sits in several) rather than shared: a leaf reads them in place, one pointer
-/// away, and the copy is cheap since the patterns themselves are shared.
-#[derive(Debug)]
+/// What a [`Check`] tests (before `not`), by position in the tree's tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum CheckTest {
     /// `identity "prefix/*"` with one glob whose prefix ends in `/`: the identity's
-    /// directory (see [`Normalized`](crate::normalize::Normalized)) is the prefix.
-    IdentityDir(Box<str>),
-    /// The method is one of these.
-    Method(Box<[Box<str>]>),
-    /// The path matches one of these.
-    Path(Box<[PathPattern]>),
-    /// Any other condition, tested as written (shared with the checked rule).
-    Cond(Arc<Cond>),
+    /// directory (see [`Normalized`](crate::normalize::Normalized)) is the prefix, a
+    /// range of [`Tree::bytes`].
+    IdentityDir(Range32),
+    /// The method is one of these: a range of [`Tree::strings`].
+    Method(Range32),
+    /// The path matches one of the patterns of [`Tree::paths`] at this position.
+    Path(u32),
+    /// Any other condition, tested as written: [`Tree::conds`] at this position.
+    Cond(u32),
 }
 
-/// A node of the tree. Children are owned by their parent, so a node cannot point at
-/// a node that is not there.
-#[derive(Debug)]
+/// A node of the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Node {
-    /// Rules to check, ascending (source order).
-    Leaf(Box<[LeafRule]>),
-    /// Children chosen by one attribute, plus the rules that do not test it.
-    Split {
-        index: Index,
-        rest: Option<Box<Node>>,
-    },
+    /// Rules to check, ascending (source order): a range of [`Tree::rules`].
+    Leaf(Range32),
+    /// Children chosen by one attribute ([`Tree::indexes`] at `index`), plus the
+    /// rules that do not test it ([`NodeId::EMPTY`] when there are none).
+    Split { index: u32, rest: NodeId },
 }
 
 /// The compiled decision tree.
@@ -114,10 +143,27 @@ pub(crate) enum Node {
 /// INVARIANT: every rule that matches a request is in a leaf reachable by that request
 /// (indexes are complete); an index reaches a child only when the request matches the
 /// child's key exactly as the condition the key came from would (indexes are exact:
-/// leaves skip that condition). [`Tree::validate`] checks both against the policy.
+/// leaves skip that condition); every position is in range. [`Tree::validate`] checks
+/// them against the policy.
 #[derive(Debug)]
 pub(crate) struct Tree {
-    pub(crate) root: Node,
+    pub(crate) root: NodeId,
+    /// Every node; [`NodeId::EMPTY`] first. Children come before their parent.
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) indexes: Vec<Index>,
+    /// The rules of the leaves, leaf after leaf.
+    pub(crate) rules: Vec<LeafRule>,
+    /// The checks of the leaf rules; a rule placed alike in several leaves (same
+    /// conditions proven) shares one range.
+    pub(crate) checks: Vec<Check>,
+    /// The strings checks compare, one after the other (each once).
+    pub(crate) bytes: String,
+    /// Ranges of [`bytes`](Self::bytes): the method lists of checks.
+    pub(crate) strings: Vec<Range32>,
+    /// The path-pattern lists of checks, each once (shared with the conditions).
+    pub(crate) paths: Vec<Arc<[PathPattern]>>,
+    /// The conditions checks test as written, each once (shared with the rules).
+    pub(crate) conds: Vec<Arc<Cond>>,
 }
 
 impl Tree {
@@ -130,9 +176,16 @@ impl Tree {
             })
             .collect();
         let mut builder = build::Builder::new(policy);
-        Tree {
-            root: *builder.build(&all),
-        }
+        let root = builder.build(&all);
+        builder.finish(root)
+    }
+
+    /// The bytes of `range` of [`bytes`](Self::bytes), if it is one.
+    #[inline]
+    pub(crate) fn str(&self, range: Range32) -> Option<&str> {
+        let start = range.start as usize;
+        self.bytes
+            .get(start..start.checked_add(range.len as usize)?)
     }
 }
 

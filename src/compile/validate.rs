@@ -22,7 +22,7 @@ use crate::syntax::RuleKind;
 
 use super::build::{Key, cost, keys};
 use super::index::{Dim, Index, text};
-use super::{CheckTest, LeafRule, Node, Role, Tree};
+use super::{CheckTest, LeafRule, Node, NodeId, Range32, Role, Tree};
 
 impl Tree {
     /// Checks the invariants of the tree listed in the [module docs](self) against
@@ -31,9 +31,13 @@ impl Tree {
     pub(crate) fn validate(&self, policy: &CheckedPolicy) -> Result<(), String> {
         let mut validator = Validator {
             policy,
+            tree: self,
             path: Vec::new(),
         };
-        let present = validator.node(&self.root)?;
+        if self.nodes.first() != Some(&Node::Leaf(Range32 { start: 0, len: 0 })) {
+            return Err("the tree does not start with its empty leaf".to_string());
+        }
+        let present = validator.node(self.root, NodeId(super::to_u32(self.nodes.len())))?;
         for (r, rule) in policy.rules.iter().enumerate() {
             let r = super::to_u32(r);
             if present.binary_search(&r).is_err() && !never_matches(rule) {
@@ -47,37 +51,58 @@ impl Tree {
 /// Walks a tree, knowing the splits above the node it is at.
 struct Validator<'p, 't> {
     policy: &'p CheckedPolicy,
+    tree: &'t Tree,
     /// The splits above the node: their attribute, and the key of the child taken
     /// (`None` for the rest).
     path: Vec<(Dim<'t>, Option<String>)>,
 }
 
 impl<'t> Validator<'_, 't> {
-    /// Checks the subtree at `node`; returns its rules, ascending, each once.
-    fn node(&mut self, node: &'t Node) -> Result<Vec<u32>, String> {
-        match node {
-            Node::Leaf(rules) => self.leaf(rules),
-            Node::Split { index, rest } => self.split(index, rest.as_deref()),
+    /// Checks the subtree at node `id`, a child of node `parent` (children come
+    /// before their parent, so no walk goes round in circles); returns its rules,
+    /// ascending, each once.
+    fn node(&mut self, id: NodeId, parent: NodeId) -> Result<Vec<u32>, String> {
+        if id.0 >= parent.0 {
+            return Err(format!(
+                "{}: node {} does not come before its parent {}",
+                self.at(),
+                id.0,
+                parent.0
+            ));
+        }
+        let tree = self.tree;
+        match tree.nodes.get(id.0 as usize) {
+            Some(Node::Leaf(range)) => match range.of(&tree.rules) {
+                Some(rules) => self.leaf(rules),
+                None => Err(format!(
+                    "{}: a leaf's rules are outside the tree",
+                    self.at()
+                )),
+            },
+            Some(&Node::Split { index, rest }) => match tree.indexes.get(index as usize) {
+                Some(index) => self.split(id, index, rest),
+                None => Err(format!("{}: index {index} is not in the tree", self.at())),
+            },
+            None => Err(format!("{}: node {} is not in the tree", self.at(), id.0)),
         }
     }
 
-    fn split(&mut self, index: &'t Index, rest: Option<&'t Node>) -> Result<Vec<u32>, String> {
+    fn split(&mut self, id: NodeId, index: &'t Index, rest: NodeId) -> Result<Vec<u32>, String> {
         let dim = index.dim();
         let mut under = Vec::new();
         for (key, child) in index.children() {
             self.path.push((dim, Some(key.clone())));
-            let rules = self.node(child);
+            let rules = self.node(child, id);
             self.path.pop();
             under.push((key, rules?));
         }
-        let rest = match rest {
-            Some(rest) => {
-                self.path.push((dim, None));
-                let rules = self.node(rest);
-                self.path.pop();
-                rules?
-            }
-            None => Vec::new(),
+        let rest = if rest == NodeId::EMPTY {
+            Vec::new()
+        } else {
+            self.path.push((dim, None));
+            let rules = self.node(rest, id);
+            self.path.pop();
+            rules?
         };
         let mut keyed: Vec<u32> = under.iter().flat_map(|(_, rules)| rules).copied().collect();
         keyed.sort_unstable();
@@ -155,7 +180,13 @@ impl<'t> Validator<'_, 't> {
         }
         let mut checked = vec![false; rule.conditions.len()];
         let mut last_cost = 0;
-        for check in &entry.checks {
+        let Some(checks) = entry.checks.of(&self.tree.checks) else {
+            return Err(format!(
+                "{}: the checks of rule `{name}` are outside the tree",
+                self.at()
+            ));
+        };
+        for check in checks {
             let c = check.cond as usize;
             let (Some(cond), Some(seen)) = (rule.conditions.get(c), checked.get_mut(c)) else {
                 return Err(format!(
@@ -169,7 +200,7 @@ impl<'t> Validator<'_, 't> {
                     self.at()
                 ));
             }
-            if check.negated != cond.negated || !same_test(&check.test, cond) {
+            if check.negated != cond.negated || !same_test(self.tree, check.test, cond) {
                 return Err(format!(
                     "{}: rule `{name}` checks its condition {c} as another condition",
                     self.at()
@@ -232,19 +263,36 @@ impl<'t> Validator<'_, 't> {
     }
 }
 
-/// Is `check` the prepared form of `cond`'s test?
-fn same_test(check: &CheckTest, cond: &Arc<Cond>) -> bool {
+/// Is `check` the prepared form of `cond`'s test (in `tree`'s tables)?
+fn same_test(tree: &Tree, check: CheckTest, cond: &Arc<Cond>) -> bool {
     match (check, &cond.test) {
-        (CheckTest::Cond(shared), _) => Arc::ptr_eq(shared, cond),
-        (CheckTest::Method(methods), CondTest::Method(written)) => **methods == **written,
-        (CheckTest::Path(patterns), CondTest::Path(written)) => {
-            patterns.len() == written.len()
-                && patterns
+        (CheckTest::Cond(at), _) => tree
+            .conds
+            .get(at as usize)
+            .is_some_and(|shared| Arc::ptr_eq(shared, cond)),
+        (CheckTest::Method(methods), CondTest::Method(written)) => {
+            let Some(methods) = methods.of(&tree.strings) else {
+                return false;
+            };
+            methods.len() == written.len()
+                && methods
                     .iter()
                     .zip(written.iter())
-                    .all(|(a, b)| a.text() == b.text())
+                    .all(|(&m, w)| tree.str(m) == Some(&**w))
+        }
+        (CheckTest::Path(at), CondTest::Path(written)) => {
+            tree.paths.get(at as usize).is_some_and(|patterns| {
+                patterns.len() == written.len()
+                    && patterns
+                        .iter()
+                        .zip(written.iter())
+                        .all(|(a, b)| a.text() == b.text())
+            })
         }
         (CheckTest::IdentityDir(prefix), CondTest::Identity(globs)) => {
+            let Some(prefix) = tree.str(prefix) else {
+                return false;
+            };
             matches!(globs.as_slice(), [glob] if text::identity(glob) == text::identity_one_segment(prefix))
                 && prefix.ends_with('/')
         }
@@ -263,7 +311,7 @@ fn never_matches(rule: &CheckedRule) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
     use super::*;
     use crate::check::{self, Source};
@@ -296,23 +344,26 @@ mod tests {
         allow "reads" { method GET }
     "#;
 
-    /// The first leaf under the key `key` of the root split.
-    fn leaf_under<'t>(tree: &'t mut Tree, key: &str) -> &'t mut Box<[LeafRule]> {
-        let Node::Split { index, .. } = &mut tree.root else {
+    /// The node of the leaf under the key `key` of the root split.
+    fn leaf_node(tree: &Tree, key: &str) -> usize {
+        let Some(&Node::Split { index, .. }) = tree.nodes.get(tree.root.0 as usize) else {
             panic!("the root is not a split");
         };
-        let Index::Method(methods) = index else {
+        let Some(Index::Method(methods)) = tree.indexes.get(index as usize) else {
             panic!("the root does not split on method");
         };
-        let (_, child) = methods
-            .entries
-            .iter_mut()
-            .find(|(m, _)| &**m == key)
-            .unwrap();
-        match &mut **child {
-            Node::Leaf(rules) => rules,
-            Node::Split { .. } => panic!("not a leaf"),
-        }
+        let (_, child) = methods.entries.iter().find(|(m, _)| &**m == key).unwrap();
+        child.0 as usize
+    }
+
+    /// The rules of the leaf under the key `key` of the root split.
+    fn leaf_under<'t>(tree: &'t mut Tree, key: &str) -> &'t mut [LeafRule] {
+        let node = leaf_node(tree, key);
+        let Node::Leaf(range) = tree.nodes[node] else {
+            panic!("not a leaf");
+        };
+        let start = range.start as usize;
+        &mut tree.rules[start..start + range.len as usize]
     }
 
     fn error_of(checked: &CheckedPolicy, tree: &Tree) -> String {
@@ -322,13 +373,17 @@ mod tests {
     #[test]
     fn a_rule_missing_under_one_of_its_keys_is_found() {
         let (checked, mut tree) = build(SPLIT);
-        let post = leaf_under(&mut tree, "POST");
-        let kept: Vec<LeafRule> = std::mem::take(post)
-            .into_vec()
-            .into_iter()
+        let kept: Vec<LeafRule> = leaf_under(&mut tree, "POST")
+            .iter()
             .filter(|entry| entry.rule != 1)
+            .copied()
             .collect();
-        *post = kept.into_boxed_slice();
+        let node = leaf_node(&tree, "POST");
+        tree.nodes[node] = Node::Leaf(Range32 {
+            start: super::super::to_u32(tree.rules.len()),
+            len: super::super::to_u32(kept.len()),
+        });
+        tree.rules.extend(kept);
         let error = error_of(&checked, &tree);
         assert!(
             error.contains("rule `read b` is under some keys of the split on method"),
@@ -341,7 +396,7 @@ mod tests {
         let (checked, mut tree) = build(SPLIT);
         let get = leaf_under(&mut tree, "GET");
         let entry = get.iter_mut().find(|entry| entry.rule == 0).unwrap();
-        entry.checks = Box::new([]);
+        entry.checks = Range32 { start: 0, len: 0 };
         let error = error_of(&checked, &tree);
         assert_eq!(
             error,
@@ -354,8 +409,13 @@ mod tests {
     fn a_check_of_another_condition_is_found() {
         let (checked, mut tree) = build(SPLIT);
         let get = leaf_under(&mut tree, "GET");
-        let entry = get.iter_mut().find(|entry| entry.rule == 0).unwrap();
-        let check = entry.checks.first_mut().unwrap();
+        let first = get
+            .iter()
+            .find(|entry| entry.rule == 0)
+            .unwrap()
+            .checks
+            .start;
+        let check = &mut tree.checks[first as usize];
         check.negated = !check.negated;
         let error = error_of(&checked, &tree);
         assert!(

@@ -4,29 +4,46 @@
 use crate::check::identity_glob::directory_is;
 use crate::check::path_pattern::{PathPattern, bytes_eq};
 use crate::check::{Attribute, Cond, CondTest, Keyed};
-use crate::compile::{Check, CheckTest};
+use crate::compile::{Check, CheckTest, Range32, Tree};
 use crate::normalize::Normalized;
 
-/// Do the prepared conditions `checks` all match?
-pub(crate) fn checks_match(checks: &[Check], request: &Normalized<'_>) -> bool {
-    checks.iter().all(|check| check_matches(check, request))
+/// Do the prepared conditions `checks` (a range of the tree's checks) all match?
+/// `None` if a position in them is outside the tree (the caller then denies).
+pub(crate) fn checks_match(tree: &Tree, checks: Range32, request: &Normalized<'_>) -> Option<bool> {
+    for check in checks.of(&tree.checks)? {
+        if !check_matches(tree, check, request)? {
+            return Some(false);
+        }
+    }
+    Some(true)
 }
 
-/// Does one prepared condition match?
+/// Does one prepared condition match? `None` if it points outside the tree.
 ///
 /// Not inlined into the loop of [`checks_match`], for the reason given at
 /// [`condition_matches`].
 #[inline(never)]
-fn check_matches(check: &Check, r: &Normalized<'_>) -> bool {
-    let matched = match &check.test {
-        CheckTest::IdentityDir(prefix) => r
-            .identity
-            .is_some_and(|id| directory_is(prefix, id, r.identity_dir)),
-        CheckTest::Method(methods) => method_in(methods, r),
-        CheckTest::Path(patterns) => path_in(patterns, r),
-        CheckTest::Cond(cond) => return condition_matches(cond, r),
+fn check_matches(tree: &Tree, check: &Check, r: &Normalized<'_>) -> Option<bool> {
+    let matched = match check.test {
+        CheckTest::IdentityDir(prefix) => {
+            let prefix = tree.str(prefix)?;
+            r.identity
+                .is_some_and(|id| directory_is(prefix, id, r.identity_dir))
+        }
+        CheckTest::Method(methods) => {
+            let mut found = false;
+            for &m in methods.of(&tree.strings)? {
+                if bytes_eq(tree.str(m)?.as_bytes(), r.method.as_bytes()) {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
+        CheckTest::Path(at) => path_in(tree.paths.get(at as usize)?, r),
+        CheckTest::Cond(at) => return Some(condition_matches(tree.conds.get(at as usize)?, r)),
     };
-    matched != check.negated
+    Some(matched != check.negated)
 }
 
 /// Is the request's method one of `methods`?

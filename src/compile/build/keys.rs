@@ -16,7 +16,7 @@ use crate::compile::index::{
     CidrIndex, Dim, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
     insert_new, text,
 };
-use crate::compile::{Node, to_u32};
+use crate::compile::{NodeId, to_u32};
 
 /// One key of a condition, borrowed from the checked policy.
 #[derive(Clone, Copy, Debug)]
@@ -208,7 +208,7 @@ impl<'p> Keys<'p> {
 /// is not of the dimension's kind or comes twice (never, by construction: the builder
 /// then makes a leaf instead, since a child left out of the index would drop its
 /// rules from the tree).
-pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, Box<Node>)>) -> Option<Index> {
+pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, NodeId)>) -> Option<Index> {
     let mut index = match dim {
         Dim::Method => Index::Method(MethodIndex::default()),
         Dim::Identity => Index::Identity(IdentityIndex::default()),

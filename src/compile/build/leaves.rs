@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::check::identity_glob::IdentityGlob;
 use crate::check::path_pattern::PathPattern;
-use crate::check::{Cond, CondTest, Keyed};
-use crate::compile::{Check, CheckTest, LeafRule, Node, Role, to_u32};
+use crate::check::{CheckedRule, Cond, CondTest, Keyed};
+use crate::compile::{Check, CheckTest, LeafRule, Node, NodeId, Range32, Role, to_u32};
 use crate::syntax::RuleKind;
 
 use super::{Builder, Placed};
@@ -37,31 +37,11 @@ pub(crate) fn cost(cond: &Cond) -> u8 {
     }
 }
 
-/// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
-fn prepare(cond: &Arc<Cond>, c: u32) -> Check {
-    let test = match &cond.test {
-        CondTest::Identity(globs) => match globs.as_slice() {
-            [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
-                CheckTest::IdentityDir((**prefix).into())
-            }
-            _ => CheckTest::Cond(Arc::clone(cond)),
-        },
-        CondTest::Method(methods) => CheckTest::Method(methods.iter().cloned().collect()),
-        CondTest::Path(patterns) => CheckTest::Path(patterns.iter().cloned().collect()),
-        _ => CheckTest::Cond(Arc::clone(cond)),
-    };
-    Check {
-        negated: cond.negated,
-        cond: c,
-        test,
-    }
-}
-
-impl Builder<'_> {
+impl<'p> Builder<'p> {
     /// Makes a leaf of `rules` (ascending).
-    pub(super) fn leaf(&mut self, rules: &[Placed]) -> Box<Node> {
+    pub(super) fn leaf(&mut self, rules: &[Placed]) -> NodeId {
         self.placements += rules.len();
-        let mut entries = Vec::with_capacity(rules.len());
+        let start = to_u32(self.out.rules.len());
         for placed in rules {
             // INVARIANT: rule numbers come from `Tree::build`, one per rule of the
             // policy, and are only copied from there.
@@ -69,28 +49,119 @@ impl Builder<'_> {
                 debug_assert!(false, "rule {} is not in the policy", placed.rule);
                 continue;
             };
-            let order = &mut self.order;
-            order.clear();
-            for (c, cond) in rule.conditions.iter().enumerate() {
-                let proven = c < 64 && placed.proven & (1 << c) != 0;
-                if !proven {
-                    order.push((cost(cond), to_u32(c), cond));
-                }
-            }
-            // Stable: equal costs keep source order.
-            order.sort_by_key(|&(cost, _, _)| cost);
-            let checks = order.iter().map(|&(_, c, cond)| prepare(cond, c)).collect();
+            let checks = self.checks_of(placed, rule);
             let role = match rule.kind {
                 RuleKind::Deny => Role::Deny,
                 RuleKind::Allow => Role::Allow,
                 RuleKind::Audit => Role::Audit(to_u32(rule.audit_slot)),
             };
-            entries.push(LeafRule {
+            self.out.rules.push(LeafRule {
                 rule: placed.rule,
                 role,
                 checks,
             });
         }
-        Box::new(Node::Leaf(entries.into_boxed_slice()))
+        let len = to_u32(self.out.rules.len()) - start;
+        self.push(Node::Leaf(Range32 { start, len }))
+    }
+
+    /// The checks of `rule` placed as `placed`: its conditions not proven, prepared
+    /// and cheapest first; made once for each set of proven conditions, and shared by
+    /// every leaf that holds the rule placed alike.
+    fn checks_of(&mut self, placed: &Placed, rule: &'p CheckedRule) -> Range32 {
+        if let Some(&range) = self.check_lists.get(&(placed.rule, placed.proven)) {
+            return range;
+        }
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        for (c, cond) in rule.conditions.iter().enumerate() {
+            let proven = c < 64 && placed.proven & (1 << c) != 0;
+            if !proven {
+                order.push((cost(cond), to_u32(c), cond));
+            }
+        }
+        // Stable: equal costs keep source order.
+        order.sort_by_key(|&(cost, _, _)| cost);
+        let start = to_u32(self.out.checks.len());
+        for &(_, c, cond) in &order {
+            let check = self.prepare(cond, c);
+            self.out.checks.push(check);
+        }
+        self.order = order;
+        let range = Range32 {
+            start,
+            len: to_u32(self.out.checks.len()) - start,
+        };
+        self.check_lists.insert((placed.rule, placed.proven), range);
+        range
+    }
+
+    /// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
+    fn prepare(&mut self, cond: &'p Arc<Cond>, c: u32) -> Check {
+        let test = match &cond.test {
+            CondTest::Identity(globs) => match globs.as_slice() {
+                [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
+                    CheckTest::IdentityDir(self.intern(prefix))
+                }
+                _ => CheckTest::Cond(self.cond(cond)),
+            },
+            CondTest::Method(methods) => CheckTest::Method(self.methods(methods)),
+            CondTest::Path(patterns) => CheckTest::Path(self.paths(patterns)),
+            _ => CheckTest::Cond(self.cond(cond)),
+        };
+        Check {
+            cond: c,
+            test,
+            negated: cond.negated,
+        }
+    }
+
+    /// `text` in the tree's byte arena, stored once.
+    fn intern(&mut self, text: &'p str) -> Range32 {
+        let bytes = &mut self.out.bytes;
+        *self.interned.entry(text).or_insert_with(|| {
+            let start = to_u32(bytes.len());
+            bytes.push_str(text);
+            Range32 {
+                start,
+                len: to_u32(text.len()),
+            }
+        })
+    }
+
+    /// A method list in the tree's string table, stored once.
+    fn methods(&mut self, methods: &'p [Box<str>]) -> Range32 {
+        let key: Vec<&'p str> = methods.iter().map(|m| &**m).collect();
+        if let Some(&range) = self.method_lists.get(&key) {
+            return range;
+        }
+        let ranges: Vec<Range32> = key.iter().map(|m| self.intern(m)).collect();
+        let start = to_u32(self.out.strings.len());
+        self.out.strings.extend(ranges);
+        let range = Range32 {
+            start,
+            len: to_u32(methods.len()),
+        };
+        self.method_lists.insert(key, range);
+        range
+    }
+
+    /// A path-pattern list in the tree's table, stored once (by the patterns' texts).
+    fn paths(&mut self, patterns: &'p Arc<[PathPattern]>) -> u32 {
+        let key: Vec<&'p str> = patterns.iter().map(PathPattern::text).collect();
+        let paths = &mut self.out.paths;
+        *self.path_lists.entry(key).or_insert_with(|| {
+            paths.push(Arc::clone(patterns));
+            to_u32(paths.len() - 1)
+        })
+    }
+
+    /// A condition in the tree's table, stored once.
+    fn cond(&mut self, cond: &'p Arc<Cond>) -> u32 {
+        let conds = &mut self.out.conds;
+        *self.cond_ids.entry(Arc::as_ptr(cond)).or_insert_with(|| {
+            conds.push(Arc::clone(cond));
+            to_u32(conds.len() - 1)
+        })
     }
 }

@@ -18,8 +18,9 @@ mod split;
 use std::sync::Arc;
 
 use crate::check::{CheckedPolicy, Cond};
+use crate::compile::hash::FxHashMap;
 
-use super::Node;
+use super::{Node, NodeId, Range32, Tree, to_u32};
 pub(crate) use keys::{Key, keys};
 use keys::{Keys, make_index};
 pub(crate) use leaves::cost;
@@ -42,7 +43,7 @@ pub(crate) struct Placed {
 }
 
 /// The subtrees of a split's keys.
-type Children<'p> = Vec<(Key<'p>, Box<Node>)>;
+type Children<'p> = Vec<(Key<'p>, NodeId)>;
 
 /// The state of one tree being built.
 pub(crate) struct Builder<'p> {
@@ -56,6 +57,17 @@ pub(crate) struct Builder<'p> {
     scratch: Scratch,
     /// For a leaf: (cost, number, condition) of the conditions a rule still checks.
     order: Vec<(u8, u32, &'p Arc<Cond>)>,
+    /// The tree being built.
+    out: Tree,
+    /// The checks of each rule for each set of proven conditions, made once.
+    check_lists: FxHashMap<(u32, u64), Range32>,
+    /// The strings in `out.bytes`, the method lists in `out.strings`, the path lists
+    /// in `out.paths` (by their texts) and the conditions in `out.conds` (by address),
+    /// each stored once.
+    interned: FxHashMap<&'p str, Range32>,
+    method_lists: FxHashMap<Vec<&'p str>, Range32>,
+    path_lists: FxHashMap<Vec<&'p str>, u32>,
+    cond_ids: FxHashMap<*const Cond, u32>,
     /// Buffers for the rules of a split's children, reused once their subtrees are
     /// built.
     pool: Vec<Vec<Placed>>,
@@ -73,6 +85,22 @@ impl<'p> Builder<'p> {
             keys,
             scratch,
             order: Vec::new(),
+            out: Tree {
+                root: NodeId::EMPTY,
+                nodes: vec![Node::Leaf(Range32 { start: 0, len: 0 })],
+                indexes: Vec::new(),
+                rules: Vec::new(),
+                checks: Vec::new(),
+                bytes: String::new(),
+                strings: Vec::new(),
+                paths: Vec::new(),
+                conds: Vec::new(),
+            },
+            check_lists: FxHashMap::default(),
+            interned: FxHashMap::default(),
+            method_lists: FxHashMap::default(),
+            path_lists: FxHashMap::default(),
+            cond_ids: FxHashMap::default(),
             pool: Vec::new(),
             placements: 0,
             budget: policy
@@ -85,7 +113,7 @@ impl<'p> Builder<'p> {
 
     /// Builds the subtree for `rules` (ascending), never splitting on a dimension
     /// marked in [`used`](Self::used).
-    pub(crate) fn build(&mut self, rules: &[Placed]) -> Box<Node> {
+    pub(crate) fn build(&mut self, rules: &[Placed]) -> NodeId {
         if rules.len() <= LEAF_SIZE || self.placements >= self.budget {
             return self.leaf(rules);
         }
@@ -112,9 +140,34 @@ impl<'p> Builder<'p> {
             return self.leaf(rules);
         };
         match make_index(dim_key, children) {
-            Some(index) => Box::new(Node::Split { index, rest }),
+            Some(index) => {
+                let at = to_u32(self.out.indexes.len());
+                self.out.indexes.push(index);
+                self.push(Node::Split { index: at, rest })
+            }
             None => self.leaf(rules),
         }
+    }
+
+    /// Adds `node` to the tree.
+    fn push(&mut self, node: Node) -> NodeId {
+        self.out.nodes.push(node);
+        NodeId(to_u32(self.out.nodes.len() - 1))
+    }
+
+    /// The tree built, rooted at `root`, its vectors trimmed to their length.
+    pub(crate) fn finish(self, root: NodeId) -> Tree {
+        let mut tree = self.out;
+        tree.root = root;
+        tree.nodes.shrink_to_fit();
+        tree.indexes.shrink_to_fit();
+        tree.rules.shrink_to_fit();
+        tree.checks.shrink_to_fit();
+        tree.bytes.shrink_to_fit();
+        tree.strings.shrink_to_fit();
+        tree.paths.shrink_to_fit();
+        tree.conds.shrink_to_fit();
+        tree
     }
 
     fn set_used(&mut self, dim: usize, used: bool) {
@@ -125,16 +178,16 @@ impl<'p> Builder<'p> {
 
     /// The subtrees of `split`: one per key, and the rest (if any rule is left to
     /// it); `None` if a bucket lies outside the split's rules.
-    fn children(&mut self, split: &Split<'p>) -> Option<(Children<'p>, Option<Box<Node>>)> {
+    fn children(&mut self, split: &Split<'p>) -> Option<(Children<'p>, NodeId)> {
         let mut children = Vec::with_capacity(split.keys.len());
         for (key, range) in &split.keys {
             let bucket = split.placed.get(range.clone())?;
             children.push((*key, self.build(bucket)));
         }
         let rest = if split.rest.is_empty() {
-            None
+            NodeId::EMPTY
         } else {
-            Some(self.build(split.placed.get(split.rest.clone())?))
+            self.build(split.placed.get(split.rest.clone())?)
         };
         Some((children, rest))
     }

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use crate::compile::Node;
+use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 
 use super::{insert_new, text};
@@ -13,8 +13,8 @@ use super::{insert_new, text};
 #[derive(Debug, Default)]
 pub(crate) struct CidrIndex {
     /// (prefix length, network address → child), longest prefixes first.
-    v4: Vec<(u8, FxHashMap<u32, Box<Node>>)>,
-    v6: Vec<(u8, FxHashMap<u128, Box<Node>>)>,
+    v4: Vec<(u8, FxHashMap<u32, NodeId>)>,
+    v6: Vec<(u8, FxHashMap<u128, NodeId>)>,
 }
 
 fn mask32(prefix: u8) -> u32 {
@@ -27,7 +27,7 @@ fn mask128(prefix: u8) -> u128 {
 
 impl CidrIndex {
     /// Puts `child` under `net`; gives it back if `net` already has one.
-    pub(crate) fn insert(&mut self, net: &IpNet, child: Box<Node>) -> Result<(), Box<Node>> {
+    pub(crate) fn insert(&mut self, net: &IpNet, child: NodeId) -> Result<(), NodeId> {
         let prefix = net.prefix_len();
         match net {
             IpNet::V4(n) => {
@@ -47,13 +47,13 @@ impl CidrIndex {
         }
     }
 
-    pub(crate) fn for_each<'t>(&'t self, source: IpAddr, f: &mut impl FnMut(&'t Node)) {
+    pub(crate) fn for_each(&self, source: IpAddr, f: &mut impl FnMut(NodeId)) {
         match source {
             IpAddr::V4(a) => {
                 let bits = u32::from(a);
                 for (prefix, map) in &self.v4 {
                     if let Some(child) = map.get(&(bits & mask32(*prefix))) {
-                        f(child);
+                        f(*child);
                     }
                 }
             }
@@ -61,7 +61,7 @@ impl CidrIndex {
                 let bits = u128::from(a);
                 for (prefix, map) in &self.v6 {
                     if let Some(child) = map.get(&(bits & mask128(*prefix))) {
-                        f(child);
+                        f(*child);
                     }
                 }
             }
@@ -69,17 +69,23 @@ impl CidrIndex {
     }
 
     /// Appends every child with its key (see [`Index::children`](super::Index::children)).
-    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
+    pub(crate) fn children(&self, out: &mut Vec<(String, NodeId)>) {
         for (prefix, map) in &self.v4 {
             for (bits, child) in map {
                 let net = Ipv4Net::new(Ipv4Addr::from(*bits), *prefix).map(IpNet::V4);
-                out.push((net.map_or_else(|e| e.to_string(), |n| text::net(&n)), child));
+                out.push((
+                    net.map_or_else(|e| e.to_string(), |n| text::net(&n)),
+                    *child,
+                ));
             }
         }
         for (prefix, map) in &self.v6 {
             for (bits, child) in map {
                 let net = Ipv6Net::new(Ipv6Addr::from(*bits), *prefix).map(IpNet::V6);
-                out.push((net.map_or_else(|e| e.to_string(), |n| text::net(&n)), child));
+                out.push((
+                    net.map_or_else(|e| e.to_string(), |n| text::net(&n)),
+                    *child,
+                ));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! the host, and `*`.
 
 use crate::check::host_pattern::{HostPattern, suffix_matches};
-use crate::compile::Node;
+use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 
 use super::table::StrTable;
@@ -11,19 +11,15 @@ use super::{insert_new, text};
 #[derive(Debug, Default)]
 pub(crate) struct HostIndex {
     /// Exact names: looked up for every request that reaches the split.
-    exact: StrTable<Box<Node>>,
+    exact: StrTable<NodeId>,
     /// Keyed by the suffix with its leading dot (`.example`).
-    suffix: FxHashMap<Box<str>, Box<Node>>,
-    any: Option<Box<Node>>,
+    suffix: FxHashMap<Box<str>, NodeId>,
+    any: Option<NodeId>,
 }
 
 impl HostIndex {
     /// Puts `child` under `pattern`; gives it back if `pattern` already has one.
-    pub(crate) fn insert(
-        &mut self,
-        pattern: &HostPattern,
-        child: Box<Node>,
-    ) -> Result<(), Box<Node>> {
+    pub(crate) fn insert(&mut self, pattern: &HostPattern, child: NodeId) -> Result<(), NodeId> {
         match pattern {
             HostPattern::Exact(name) => self.exact.insert(name, child),
             HostPattern::Suffix(suffix) => insert_new(&mut self.suffix, (**suffix).into(), child),
@@ -37,9 +33,9 @@ impl HostIndex {
         }
     }
 
-    pub(crate) fn for_each<'t>(&'t self, host: &str, f: &mut impl FnMut(&'t Node)) {
+    pub(crate) fn for_each(&self, host: &str, f: &mut impl FnMut(NodeId)) {
         if let Some(child) = self.exact.get(host) {
-            f(child);
+            f(*child);
         }
         if !self.suffix.is_empty() {
             // INVARIANT: `i` is the position of a `.`, so `host.get(i..)` is a suffix.
@@ -48,24 +44,20 @@ impl HostIndex {
                     host.get(i..).and_then(|s| self.suffix.get_key_value(s))
                 {
                     if suffix_matches(suffix, host) {
-                        f(child);
+                        f(*child);
                     }
                 }
             }
         }
         if let Some(child) = &self.any {
-            f(child);
+            f(*child);
         }
     }
 
     /// Appends every child with its key (see [`Index::children`](super::Index::children)).
-    pub(crate) fn children<'t>(&'t self, out: &mut Vec<(String, &'t Node)>) {
-        out.extend(self.exact.iter().map(|(n, c)| (text::host_exact(n), &**c)));
-        out.extend(
-            self.suffix
-                .iter()
-                .map(|(s, c)| (text::host_suffix(s), &**c)),
-        );
-        out.extend(self.any.iter().map(|c| (text::host_any(), &**c)));
+    pub(crate) fn children(&self, out: &mut Vec<(String, NodeId)>) {
+        out.extend(self.exact.iter().map(|(n, c)| (text::host_exact(n), *c)));
+        out.extend(self.suffix.iter().map(|(s, c)| (text::host_suffix(s), *c)));
+        out.extend(self.any.iter().map(|c| (text::host_any(), *c)));
     }
 }

@@ -23,7 +23,7 @@ pub(crate) use method::MethodIndex;
 pub(crate) use path::PathTrie;
 pub(crate) use port::PortIndex;
 
-use crate::compile::Node;
+use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 use crate::normalize::Normalized;
 
@@ -78,7 +78,7 @@ impl Index {
     /// leaves rely on it and do not re-check the condition a key came from (see
     /// [`LeafRule`](super::LeafRule)). A request without the attribute reaches no
     /// child: a test on a missing attribute is false.
-    pub(crate) fn for_each<'t>(&'t self, r: &Normalized<'_>, f: &mut impl FnMut(&'t Node)) {
+    pub(crate) fn for_each(&self, r: &Normalized<'_>, f: &mut impl FnMut(NodeId)) {
         match self {
             Index::Method(index) => index.for_each(r.method, f),
             Index::Identity(index) => {
@@ -135,7 +135,7 @@ impl Index {
 
     /// Every child with its key (as the functions of [`text`] write keys), sorted by
     /// key: for the dump and the validation of a tree, not for evaluation.
-    pub(crate) fn children(&self) -> Vec<(String, &Node)> {
+    pub(crate) fn children(&self) -> Vec<(String, NodeId)> {
         let mut children = Vec::new();
         match self {
             Index::Method(index) => index.children(&mut children),
@@ -156,10 +156,10 @@ impl Index {
 /// Puts `child` under `key` in `map`, unless the key already has a child: then
 /// `child` is given back (replacing the first would drop its rules from the tree).
 pub(crate) fn insert_new<K: Eq + Hash>(
-    map: &mut FxHashMap<K, Box<Node>>,
+    map: &mut FxHashMap<K, NodeId>,
     key: K,
-    child: Box<Node>,
-) -> Result<(), Box<Node>> {
+    child: NodeId,
+) -> Result<(), NodeId> {
     match map.entry(key) {
         Entry::Occupied(_) => Err(child),
         Entry::Vacant(slot) => {

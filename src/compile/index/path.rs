@@ -6,7 +6,7 @@
 //! only where wildcards allow.
 
 use crate::check::path_pattern::{PathPattern, Segment, glob_matches};
-use crate::compile::Node;
+use crate::compile::NodeId;
 use crate::compile::hash::FxHashMap;
 
 use super::text;
@@ -19,25 +19,21 @@ pub(crate) struct PathTrie {
     globs: Vec<(Box<[Box<str>]>, PathTrie)>,
     /// Subtrees of patterns that end here. Patterns that differ only in spelling
     /// (`*` and `{id}`) share a trie path but may lead to different subtrees.
-    end: Vec<Node>,
+    end: Vec<NodeId>,
     /// Subtrees of patterns with a `**` tail here.
-    tail: Vec<Node>,
+    tail: Vec<NodeId>,
 }
 
 impl PathTrie {
     /// Inserts `pattern` leading to `child`. (Never fails; the error, which gives the
     /// child back, is there so that a broken invariant fails the build of this split
     /// instead of dropping the child.)
-    pub(crate) fn insert(
-        &mut self,
-        pattern: &PathPattern,
-        child: Box<Node>,
-    ) -> Result<(), Box<Node>> {
+    pub(crate) fn insert(&mut self, pattern: &PathPattern, child: NodeId) -> Result<(), NodeId> {
         let mut at = self;
         for segment in pattern.segments() {
             at = match segment {
                 Segment::Tail => {
-                    at.tail.push(*child);
+                    at.tail.push(child);
                     return Ok(());
                 }
                 Segment::Literal(lit) => at.literal.entry(lit.clone()).or_default(),
@@ -56,12 +52,12 @@ impl PathTrie {
                 }
             };
         }
-        at.end.push(*child);
+        at.end.push(child);
         Ok(())
     }
 
     /// Calls `f` with the child of every pattern that matches the normalized `path`.
-    pub(crate) fn for_each<'t>(&'t self, path: &str, f: &mut impl FnMut(&'t Node)) {
+    pub(crate) fn for_each(&self, path: &str, f: &mut impl FnMut(NodeId)) {
         // INVARIANT: a normalized path starts with `/` (spec §6).
         let rest = path.strip_prefix('/').unwrap_or(path);
         self.walk(Some(rest), f);
@@ -69,13 +65,13 @@ impl PathTrie {
 
     /// `rest` is the unmatched part of the path (segments joined by `/`), or `None`
     /// once every segment is consumed.
-    fn walk<'t>(&'t self, rest: Option<&str>, f: &mut impl FnMut(&'t Node)) {
+    fn walk(&self, rest: Option<&str>, f: &mut impl FnMut(NodeId)) {
         for tail in &self.tail {
-            f(tail);
+            f(*tail);
         }
         let Some(rest) = rest else {
             for end in &self.end {
-                f(end);
+                f(*end);
             }
             return;
         };
@@ -100,15 +96,11 @@ impl PathTrie {
 
     /// Appends every child with its key (see [`Index::children`](super::Index::children));
     /// `prefix` holds the texts of the segments leading to this trie node.
-    pub(crate) fn children<'t>(
-        &'t self,
-        prefix: &mut Vec<String>,
-        out: &mut Vec<(String, &'t Node)>,
-    ) {
-        out.extend(self.end.iter().map(|c| (text::path(prefix), c)));
+    pub(crate) fn children(&self, prefix: &mut Vec<String>, out: &mut Vec<(String, NodeId)>) {
+        out.extend(self.end.iter().map(|c| (text::path(prefix), *c)));
         if !self.tail.is_empty() {
             prefix.push("**".to_string());
-            out.extend(self.tail.iter().map(|c| (text::path(prefix), c)));
+            out.extend(self.tail.iter().map(|c| (text::path(prefix), *c)));
             prefix.pop();
         }
         let literal = self
