@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use crate::check::Cond;
+use crate::compile::hash::FxHashMap;
 use crate::span::Span;
 use crate::syntax::RuleKind;
 use crate::view::{ConditionTest, view};
@@ -20,8 +21,12 @@ pub(crate) struct Sites {
     files: Vec<Box<str>>,
     rules: Vec<RuleSite>,
     conditions: Vec<ConditionSite>,
-    /// Every condition's text, one after the other.
+    /// Every distinct condition text, one after the other.
     texts: String,
+    /// While recording: where each distinct text is in `texts` (a policy repeats
+    /// its conditions: the same method list or host in many rules). Emptied by
+    /// [`Sites::finish`].
+    seen: FxHashMap<Box<str>, (usize, usize)>,
 }
 
 #[derive(Debug)]
@@ -48,6 +53,7 @@ impl Sites {
             rules: Vec::with_capacity(rules),
             conditions: Vec::with_capacity(conditions),
             texts: String::with_capacity(text_bytes),
+            seen: FxHashMap::default(),
         }
     }
 
@@ -67,17 +73,37 @@ impl Sites {
     }
 
     /// Records a condition of the last rule recorded: its span and its source text
-    /// (white space collapsed by [`collapse`]).
-    pub(crate) fn push_condition(&mut self, span: Span, text: &str) {
+    /// (white space collapsed by [`collapse`]), stored once however many conditions
+    /// have it. Returns where the text is: conditions with the same text (the same
+    /// range) are the same condition, since names are the policy's.
+    pub(crate) fn push_condition(&mut self, span: Span, text: &str) -> (usize, usize) {
         let start = self.texts.len();
         collapse(text, &mut self.texts);
-        self.conditions.push(ConditionSite {
-            span,
-            text: (start, self.texts.len()),
-        });
+        let end = self.texts.len();
+        let written = self.texts.get(start..end).unwrap_or_default();
+        let range = match self.seen.get(written) {
+            Some(&earlier) => {
+                self.texts.truncate(start);
+                earlier
+            }
+            None => {
+                self.seen.insert(written.into(), (start, end));
+                (start, end)
+            }
+        };
+        self.conditions.push(ConditionSite { span, text: range });
         if let Some(rule) = self.rules.last_mut() {
             rule.conditions.1 = self.conditions.len();
         }
+        range
+    }
+
+    /// Ends recording: drops what only recording needed and trims the tables.
+    pub(crate) fn finish(&mut self) {
+        self.seen = FxHashMap::default();
+        self.texts.shrink_to_fit();
+        self.rules.shrink_to_fit();
+        self.conditions.shrink_to_fit();
     }
 }
 

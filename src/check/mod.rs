@@ -235,6 +235,11 @@ pub(crate) fn check(
             (n + 1, bytes + c.span.end.saturating_sub(c.span.start))
         });
     let mut sites = Sites::with_capacity(total.min(limits.max_rules), conditions, text_bytes);
+    // Conditions by where their text is in `sites` (texts are stored once): a
+    // condition written the same way as an earlier one is that condition (names are
+    // the policy's, not a rule's), so its rules share it. It is still checked where
+    // it is written, so that every use reports its errors.
+    let mut shared: FxHashMap<(usize, usize), Arc<Cond>> = FxHashMap::default();
     for (i, source) in sources.iter().enumerate() {
         sites.push_file(source.name);
         for rule in &source.file.rules {
@@ -283,12 +288,13 @@ pub(crate) fn check(
                 );
                 match checked {
                     Some(cond) => {
-                        conditions.push(Arc::new(cond));
-                        match source.text.get(c.span.start..c.span.end) {
+                        let text = match source.text.get(c.span.start..c.span.end) {
                             Some(text) if !text.is_empty() => sites.push_condition(c.span, text),
                             // A tree without spans (built in code): its printed text.
                             _ => sites.push_condition(c.span, &syntax::condition_text(c)),
-                        }
+                        };
+                        let cond = shared.entry(text).or_insert_with(|| Arc::new(cond));
+                        conditions.push(Arc::clone(cond));
                     }
                     // A condition left out would widen its rule: it must never be left
                     // out silently. Every failing check reports its own error; this is
@@ -313,6 +319,8 @@ pub(crate) fn check(
         }
     }
 
+    sites.finish();
+    drop(shared);
     lets.check_unreached(&mut report);
 
     let tests = expectations::check_tests(sources, &mut report);
