@@ -125,3 +125,47 @@ fn diff_says_when_a_regular_expression_leaves_it_open() {
     out.assert(1);
     assert!(out.stderr.contains("regular expression"), "{out:#?}");
 }
+
+/// The `diff` and `lint` examples of `docs/tools.md` are what the commands print.
+#[test]
+fn the_examples_in_the_docs_are_what_diff_and_lint_print() {
+    let doc = include_str!("../../docs/tools.md");
+    let blocks: Vec<&str> = doc.split("```\n").skip(1).step_by(2).collect();
+    let dir = Dir::new("diff_docs");
+    dir.write("payments.pcl", blocks[0])
+        .write("payments-next.pcl", blocks[1]);
+    let section = &doc[doc.find("## `diff`").unwrap()..];
+    let session = section.split("```\n").nth(1).unwrap();
+    let printed = session
+        .strip_prefix("$ portcullis diff --old payments.pcl --new payments-next.pcl\n")
+        .unwrap();
+    let printed = &printed[..printed.find("$ echo $?").unwrap()];
+    let out = dir.run(&[
+        "diff",
+        "--old",
+        "payments.pcl",
+        "--new",
+        "payments-next.pcl",
+    ]);
+    out.assert(1);
+    assert_eq!(out.stdout, printed);
+    assert_sound(
+        &dir,
+        &out.stdout,
+        &["payments.pcl"],
+        &["payments-next.pcl"],
+        &[],
+    );
+
+    let section = &doc[doc.find("A review of the candidate above").unwrap()..];
+    let mut blocks = section.split("```\n").skip(1).step_by(2);
+    dir.write("payments-review.pcl", blocks.next().unwrap());
+    let session = blocks.next().unwrap();
+    let printed = session
+        .strip_prefix("$ portcullis lint payments-review.pcl\n")
+        .unwrap();
+    let printed = &printed[..printed.find("$ echo $?").unwrap()];
+    let out = dir.run(&["lint", "payments-review.pcl"]);
+    out.assert(1);
+    assert_eq!(out.stderr, printed);
+}
