@@ -14,8 +14,13 @@
 //! included. Invalid requests are reported apart: how many each peer would allow if
 //! handed the raw target.
 //!
-//! Usage: `cargo run --release [-- SIZES...]` (default sizes 100 1000 10000; a peer is
-//! skipped at a size where one decision would take longer than `--max-ms`, default 50).
+//! Usage: `cargo run --release [-- SIZES...] [--shape NAME] [--stream mix|uniform]`
+//! (default sizes 100 1000 10000, shape `mesh`, stream `mix`; a peer is skipped at a
+//! size where one decision would take longer than `--max-ms`, default 50). Every shape
+//! is generated without header, regex and audit rules here (`Config::peer`), so
+//! `header-heavy` keeps its hosts, paths, methods and deny rules but not its headers.
+//! The `uniform` stream is the workload's 2,000 distinct valid requests aimed at rules
+//! drawn uniformly from the policy; `mix` is the valid part of the labelled mix.
 
 mod casbin_peer;
 mod cedar;
@@ -25,7 +30,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use portcullis_support::workload::{Config, Label, Req, Workload};
+use portcullis_support::workload::{Config, Label, Req, Shape, Stream, UNIFORM_REQUESTS, Workload};
 
 /// An engine under comparison.
 pub trait Engine {
@@ -113,10 +118,26 @@ struct Row {
 fn main() -> ExitCode {
     let mut sizes = Vec::new();
     let mut max_ms = 50.0;
+    let mut shape = Shape::Mesh;
+    let mut stream = Stream::Mix;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--max-ms" {
             max_ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(max_ms);
+        } else if a == "--shape" {
+            let name = args.next().unwrap_or_default();
+            let Some(s) = Shape::from_name(&name) else {
+                println!("unknown shape `{name}`");
+                return ExitCode::FAILURE;
+            };
+            shape = s;
+        } else if a == "--stream" {
+            let name = args.next().unwrap_or_default();
+            let Some(s) = Stream::from_name(&name) else {
+                println!("unknown stream `{name}`");
+                return ExitCode::FAILURE;
+            };
+            stream = s;
         } else if let Ok(n) = a.parse::<usize>() {
             sizes.push(n);
         }
@@ -129,11 +150,17 @@ fn main() -> ExitCode {
     let mut mismatches = 0usize;
     for &rules in &sizes {
         let workload = Workload::generate(Config {
+            shape,
             requests_per_label: 32,
+            uniform_requests: if stream == Stream::Uniform {
+                UNIFORM_REQUESTS
+            } else {
+                0
+            },
             ..Config::peer(rules)
         });
         let valid: Vec<&Req> = workload
-            .requests
+            .stream(stream)
             .iter()
             .filter(|r| r.label != Label::Invalid)
             .collect();
@@ -143,7 +170,9 @@ fn main() -> ExitCode {
         let invalid_requests: Vec<PeerRequest<'_>> =
             invalid.iter().map(|r| PeerRequest::new(r)).collect();
         println!(
-            "== {rules} rules: {} services, {} valid + {} invalid requests",
+            "== {} {}, {rules} rules: {} services, {} valid + {} invalid requests",
+            shape.name(),
+            stream.name(),
             workload.services.len(),
             valid.len(),
             invalid.len()
@@ -286,12 +315,21 @@ fn main() -> ExitCode {
         }
     }
     println!();
-    println!("| engine | rules | translated | median ns/decision | ratio to portcullis | note |");
-    println!("|---|---:|---:|---:|---:|---|");
+    println!(
+        "| shape | stream | engine | rules | translated | median ns/decision | ratio to portcullis | note |"
+    );
+    println!("|---|---|---|---:|---:|---:|---:|---|");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {:.0} | {:.1} | {} |",
-            r.engine, r.rules, r.translated, r.median_ns, r.ratio, r.note
+            "| {} | {} | {} | {} | {} | {:.0} | {:.1} | {} |",
+            shape.name(),
+            stream.name(),
+            r.engine,
+            r.rules,
+            r.translated,
+            r.median_ns,
+            r.ratio,
+            r.note
         );
     }
     if mismatches > 0 {
