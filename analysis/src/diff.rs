@@ -197,8 +197,21 @@ impl Search<'_> {
                 tries.push(point.clone());
             }
         }
-        for candidate in tries {
-            let request = space.request(&candidate);
+        // A representative spells every character no pattern names with one fresh
+        // letter; an expression may want a digit or another letter there.
+        let mut requests: Vec<OwnedRequest> = Vec::new();
+        for candidate in &tries {
+            let request = space.request(candidate);
+            for &subject in &pinned {
+                for with in ["1", "a", "0", "-"] {
+                    if let Some(varied) = space.respell(&request, subject, with) {
+                        requests.push(varied);
+                    }
+                }
+            }
+            requests.insert(0, request);
+        }
+        for request in requests {
             let old = self.policies.0.evaluate(&request.as_request()).to_owned();
             let new = self.policies.1.evaluate(&request.as_request()).to_owned();
             if !self.differ(&old, &new) {

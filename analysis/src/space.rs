@@ -545,6 +545,40 @@ impl Space {
     }
 }
 
+impl Space {
+    /// `request` with the fresh character of `dim`'s representative (path,
+    /// identity or host) spelled `with` instead: another value, tried as an example
+    /// where a regular expression decides. `None` for other dimensions or when
+    /// nothing changes.
+    pub(crate) fn respell(
+        &self,
+        request: &OwnedRequest,
+        dim: usize,
+        with: &str,
+    ) -> Option<OwnedRequest> {
+        let mut out = request.clone();
+        match dim {
+            PATH => {
+                let fresh = self.paths.fresh.as_str();
+                let path = request.path().replace(fresh, with);
+                (path != request.path()).then(|| {
+                    out.set_path(path);
+                    out
+                })
+            }
+            IDENTITY => {
+                let fresh = self.identities.fresh.as_str();
+                let identity = request.identity_value()?.replace(fresh, with);
+                (Some(identity.as_str()) != request.identity_value()).then(|| {
+                    out.set_identity(identity);
+                    out
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 fn union(size: usize, sets: &[Set]) -> Set {
     sets.iter().fold(Set::empty(size), |acc, s| acc.or(s))
 }

@@ -59,6 +59,8 @@ pub(crate) struct Patterns {
 /// What a walk found: the classes and, for each pattern, the classes it matches.
 #[derive(Debug)]
 pub(crate) struct Classes {
+    /// The fresh unit the representatives were spelled with.
+    pub(crate) fresh: String,
     /// A representative of each class.
     pub(crate) reps: Vec<String>,
     /// For each pattern, in the order added, the classes it matches.
@@ -206,7 +208,12 @@ impl Patterns {
                 queue.push_back((next, next_id));
             }
         }
-        Ok(Classes { reps, matched })
+        let fresh = self.units.get(FRESH as usize).cloned().unwrap_or_default();
+        Ok(Classes {
+            fresh,
+            reps,
+            matched,
+        })
     }
 
     /// The string that reached state `id`.

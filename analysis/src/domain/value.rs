@@ -97,6 +97,11 @@ impl Values {
             }
         }
         let mut classes: Vec<Set> = unions.iter().map(|u| full.minus(u)).collect();
+        // Absence is a class of its own even when no test tells it from a value that
+        // no test names: examples then leave the name out rather than invent a value.
+        if !classes.iter().any(Set::is_empty) {
+            classes.push(Set::empty(n));
+        }
         // Present classes first (by size, largest first), absence last: a region's
         // first class then reads as a request with values.
         classes.sort_by_key(|c| (c.is_empty(), std::cmp::Reverse(c.iter().count())));
