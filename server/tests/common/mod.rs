@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod proxy;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
