@@ -439,13 +439,7 @@ pub(crate) fn normalize_path_counted<'a>(
     buffers: &'a mut PathBuffers,
 ) -> Result<(&'a str, usize), InvalidRequest> {
     let bytes = target.as_bytes();
-    if bytes.len() > options.limits.max_path_len {
-        return Err(InvalidRequest::PathTooLong);
-    }
-    // Step 1.
-    if bytes.first() != Some(&b'/') {
-        return Err(InvalidRequest::PathNotAbsolute);
-    }
+    check_length_and_root(bytes, options)?;
     let start = match scan_unchanged(bytes, options.merge_slashes) {
         Scan::Unchanged { end, segments } => {
             let (path, rest) = target
@@ -468,13 +462,19 @@ pub(super) fn normalize_path_rewritten<'a>(
     buffers: &'a mut PathBuffers,
 ) -> Result<(&'a str, usize), InvalidRequest> {
     let bytes = target.as_bytes();
+    check_length_and_root(bytes, options)?;
+    rewrite(bytes, 1, options, buffers)
+}
+
+/// Step 1, before either pass: a target within the length limit that begins with `/`.
+fn check_length_and_root(bytes: &[u8], options: &Options) -> Result<(), InvalidRequest> {
     if bytes.len() > options.limits.max_path_len {
         return Err(InvalidRequest::PathTooLong);
     }
     if bytes.first() != Some(&b'/') {
         return Err(InvalidRequest::PathNotAbsolute);
     }
-    rewrite(bytes, 1, options, buffers)
+    Ok(())
 }
 
 /// The full pass from `start`, the start of a segment, when `bytes[..start]` comes out
