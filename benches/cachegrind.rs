@@ -9,6 +9,9 @@
 //! cargo bench --bench cachegrind -- --sizes 10,100,1000
 //! cargo bench --bench cachegrind -- --shapes mesh,tenants --streams uniform
 //! cargo bench --bench cachegrind -- --ll 33554432,16,64   # simulate a 32 MiB LL
+//! # keep each run's callgrind output, to see where the misses are:
+//! cargo bench --bench cachegrind -- --shapes mesh --keep /tmp/cg
+//! callgrind_annotate /tmp/cg/callgrind.mesh.uniform.10000.out
 //! ```
 //!
 //! The policy text and the requests are generated natively and handed to the child in
@@ -173,6 +176,10 @@ fn main() -> ExitCode {
     // KiB, 8-way); valgrind's own guess here is the whole 32 MiB L3 (shared by every
     // core and tenant), which every policy of these sizes fits.
     let ll = flag("--ll").map_or("524288,8,64", String::as_str);
+    let keep = flag("--keep").map(std::path::PathBuf::from);
+    if let Some(keep) = &keep {
+        std::fs::create_dir_all(keep).unwrap();
+    }
     if Command::new("valgrind").arg("--version").output().is_err() {
         println!("cachegrind: valgrind is not installed; nothing measured");
         return ExitCode::SUCCESS;
@@ -198,6 +205,7 @@ fn main() -> ExitCode {
                     .args([
                         "--tool=callgrind",
                         "--cache-sim=yes",
+                        "--dump-instr=yes",
                         "--toggle-collect=*cachegrind_decide_all*",
                     ])
                     .arg(format!("--LL={ll}"))
@@ -216,6 +224,10 @@ fn main() -> ExitCode {
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(f64::NAN);
                 let out = std::fs::read_to_string(&out_file).unwrap_or_default();
+                if let Some(keep) = &keep {
+                    let name = format!("callgrind.{}.{}.{rules}.out", shape.name(), stream.name());
+                    std::fs::write(keep.join(name), &out).unwrap();
+                }
                 if caches.is_empty() {
                     caches = out
                         .lines()
