@@ -12,8 +12,10 @@
 //! innermost node printed there.
 //!
 //! A tree the text form cannot say (a name or an address that would not read back
-//! as one, an empty list of values, a test that does not fit its subject) prints to
-//! text that does not parse: the syntax error is then shown at the node it falls in.
+//! as one, a test that does not fit its subject) prints to text that does not parse:
+//! the syntax error is then shown at the node it falls in. An empty `"values": []`
+//! (the text form has no empty list of values; `{"in": {"list": []}}` is the test
+//! that matches nothing) is reported before printing, at its own pointer.
 //!
 //! JSON that is not a policy is reported at its pointer too (serde's shape errors:
 //! an unknown field, a missing one, a wrong type); JSON that is not JSON at all is
@@ -128,6 +130,9 @@ impl JsonPolicy {
                 });
             }
         };
+        if let Some(rendered) = empty_values(name, &json, &map, &tree) {
+            return Err(JsonError { rendered });
+        }
         let printed = syntax::print_with_spans(&mut tree);
         Ok(JsonPolicy {
             name: name.to_string(),
@@ -423,6 +428,40 @@ fn unprintable_message(printed: &str, offset: usize) -> Option<String> {
     ))
 }
 
+/// The diagnostics for every `"values": []` of a rule's condition, at its pointer:
+/// the text form has no way to write an empty list of values (a test that never
+/// matches is `in []`), so its printed text would not parse and the error would land
+/// on the rule's closing brace instead of on the list.
+fn empty_values(name: &str, json: &str, map: &JsonMap, tree: &File) -> Option<String> {
+    let mut rendered = String::new();
+    for (i, rule) in tree.rules.iter().enumerate() {
+        for (k, condition) in rule.conditions.iter().enumerate() {
+            if !matches!(&condition.test, Test::Values(values) if values.is_empty()) {
+                continue;
+            }
+            let pointer = format!("/rules/{i}/when/{k}/test/values");
+            let subject = match &condition.subject {
+                Subject::Identity => "identity",
+                Subject::Method => "method",
+                Subject::Path => "path",
+                Subject::Host => "host",
+                Subject::Port => "port",
+                Subject::Source => "source",
+                Subject::Header(_) => "header",
+                Subject::Attr(_) => "attr",
+                _ => "the subject",
+            };
+            // The checker's words for the same tree (`Policy::from_syntax`).
+            let message = format!(
+                "error: `{subject}` needs at least one value \
+                 (`{{\"in\": {{\"list\": []}}}}` is the test that matches nothing)"
+            );
+            rendered.push_str(&render(name, json, map, &pointer, &message));
+        }
+    }
+    (!rendered.is_empty()).then_some(rendered)
+}
+
 /// Every node of a tree read from printed text: its span and its JSON pointer.
 fn walk(file: &File, out: &mut Vec<(usize, usize, String)>) {
     let mut add = |span: Span, pointer: String| out.push((span.start, span.end, pointer));
@@ -572,15 +611,36 @@ mod tests {
         );
         let json = r#"{"rules": [{"effect": "allow", "name": "a", "when": [
             {"subject": "path", "test": {"values": ["/x"]}},
-            {"subject": "method", "test": {"values": []}}]}]}"#;
-        let policy = JsonPolicy::read("p.json", json.to_string()).unwrap();
-        let error =
-            portcullis::Policy::compile_sources([(policy.name(), policy.text())]).unwrap_err();
-        let rendered = render_diagnostic(&error.diagnostics()[0], &[], &[policy]);
-        // The parser stops at the rule's `}`, where the list was expected.
+            {"subject": "method", "test": {"values": []}}]},
+          {"effect": "deny", "name": "b", "when": [
+            {"subject": "port", "test": {"values": []}}]}]}"#;
+        // Every empty list, each at its own pointer, with its line and a caret.
+        let rendered = JsonPolicy::read("p.json", json.to_string())
+            .unwrap_err()
+            .to_string();
+        let heads: Vec<&str> = rendered
+            .lines()
+            .filter(|l| l.starts_with("p.json:"))
+            .collect();
+        assert_eq!(heads.len(), 2, "{rendered}");
         assert!(
-            rendered.starts_with("p.json:/rules/0: error: expected a value"),
+            heads[0].starts_with(
+                "p.json:/rules/0/when/1/test/values: error: `method` needs at least one value"
+            ),
             "{rendered}"
         );
+        assert!(
+            heads[1].starts_with(
+                "p.json:/rules/1/when/0/test/values: error: `port` needs at least one value"
+            ),
+            "{rendered}"
+        );
+        assert!(rendered.contains("\"values\": []"), "{rendered}");
+        assert!(rendered.contains('^'), "{rendered}");
+        // The list that matches nothing reads and compiles.
+        let json = r#"{"rules": [{"effect": "allow", "name": "a", "when": [
+            {"subject": "method", "test": {"in": {"list": []}}}]}]}"#;
+        let policy = JsonPolicy::read("p.json", json.to_string()).unwrap();
+        portcullis::Policy::compile_sources([(policy.name(), policy.text())]).unwrap();
     }
 }
