@@ -59,52 +59,56 @@ impl Context<'_> {
 
     /// Translates `rule`, found at `at` (`spec.rules[0]`).
     pub(crate) fn rule(&mut self, rule: &Rule, at: &str) -> Translated {
-        let mut out = Translated::default();
-        match &rule.from {
-            None => out.from.push(Vec::new()),
-            Some(from) if from.is_empty() => {
-                self.error(
-                    &format!("{at}.from"),
-                    "`from` must not be empty (Istio refuses it)",
-                );
-            }
-            Some(from) => {
-                for (i, entry) in from.iter().enumerate() {
-                    let at = format!("{at}.from[{i}].source");
-                    match &entry.source {
-                        Some(source) => {
-                            let conditions = self.source(source, &at);
-                            out.from.push(conditions);
-                        }
-                        None => self.error(&at, "`source` must be given (Istio refuses it)"),
-                    }
-                }
-            }
-        }
-        match &rule.to {
-            None => out.to.push(Vec::new()),
-            Some(to) if to.is_empty() => {
-                self.error(
-                    &format!("{at}.to"),
-                    "`to` must not be empty (Istio refuses it)",
-                );
-            }
-            Some(to) => {
-                for (i, entry) in to.iter().enumerate() {
-                    let at = format!("{at}.to[{i}].operation");
-                    match &entry.operation {
-                        Some(operation) => {
-                            let conditions = self.operation(operation, &at);
-                            out.to.push(conditions);
-                        }
-                        None => self.error(&at, "`operation` must be given (Istio refuses it)"),
-                    }
-                }
-            }
-        }
+        let mut out = Translated {
+            from: self.entries(
+                rule.from.as_deref(),
+                (at, "from", "source"),
+                |entry| entry.source.as_ref(),
+                Context::source,
+            ),
+            to: self.entries(
+                rule.to.as_deref(),
+                (at, "to", "operation"),
+                |entry| entry.operation.as_ref(),
+                Context::operation,
+            ),
+            when: Vec::new(),
+        };
         for (i, when) in rule.when.iter().flatten().enumerate() {
             let at = format!("{at}.when[{i}]");
             self.when(when, &at, &mut out.when);
+        }
+        out
+    }
+
+    /// The condition lists of a rule's `from` or `to` entries (`list`), each entry's
+    /// `source` or `operation` (`inner`, read by `get`) translated by `translate`;
+    /// `field` names them at `at`. No list is one entry that matches everything; an
+    /// empty list, or an entry without its `inner` field, is an error (Istio refuses
+    /// both).
+    fn entries<E, T>(
+        &mut self,
+        list: Option<&[E]>,
+        (at, field, inner): (&str, &str, &str),
+        get: impl Fn(&E) -> Option<&T>,
+        translate: impl Fn(&mut Self, &T, &str) -> Vec<Condition>,
+    ) -> Vec<Vec<Condition>> {
+        let Some(list) = list else {
+            return vec![Vec::new()];
+        };
+        if list.is_empty() {
+            self.error(
+                &format!("{at}.{field}"),
+                format!("`{field}` must not be empty (Istio refuses it)"),
+            );
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for (i, entry) in list.iter().enumerate() {
+            let at = format!("{at}.{field}[{i}].{inner}");
+            match get(entry) {
+                Some(value) => out.push(translate(self, value, &at)),
+                None => self.error(&at, format!("`{inner}` must be given (Istio refuses it)")),
+            }
         }
         out
     }
