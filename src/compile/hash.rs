@@ -64,3 +64,33 @@ impl Hasher for FxHasher {
         self.hash
     }
 }
+
+/// The multiply-rotate hash of `bytes`, started from `seed`, for the tables that are
+/// only read with request values (the path trie's literal children: the seed is the
+/// parent node). Words of 8 bytes; the last partial word is read as the last 8 bytes
+/// (overlapping the one before) when there are that many, so no byte loop runs for
+/// segments of 8 bytes or more. The length is mixed in first, so keys that only differ
+/// in what the overlap reads twice still hash apart.
+#[inline]
+pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let add = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(SEED);
+    let mut h = add(seed, bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        h = add(h, u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
+    }
+    if chunks.remainder().is_empty() {
+        return h;
+    }
+    let last = match bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
+        Some(tail) => u64::from_le_bytes(tail.try_into().unwrap_or([0; 8])),
+        None => {
+            let mut word = [0u8; 8];
+            for (slot, b) in word.iter_mut().zip(bytes) {
+                *slot = *b;
+            }
+            u64::from_le_bytes(word)
+        }
+    };
+    add(h, last)
+}

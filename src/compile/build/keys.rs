@@ -209,10 +209,22 @@ impl<'p> Keys<'p> {
 /// then makes a leaf instead, since a child left out of the index would drop its
 /// rules from the tree).
 pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, NodeId)>) -> Option<Index> {
+    if dim == Dim::Path {
+        // Laid out flat once every pattern is known.
+        let mut patterns = Vec::with_capacity(children.len());
+        for (key, child) in children {
+            let Key::Path(pattern) = key else {
+                debug_assert!(false, "a key of another kind in a split on {dim}");
+                return None;
+            };
+            patterns.push((pattern, child));
+        }
+        return Some(Index::Path(PathTrie::build(patterns)));
+    }
     let mut index = match dim {
         Dim::Method => Index::Method(MethodIndex::default()),
         Dim::Identity => Index::Identity(IdentityIndex::default()),
-        Dim::Path => Index::Path(PathTrie::default()),
+        Dim::Path => return None,
         Dim::Host => Index::Host(HostIndex::default()),
         Dim::Port => Index::Port(PortIndex::default()),
         Dim::Source => Index::Source(CidrIndex::default()),
@@ -226,7 +238,6 @@ pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, NodeId)>) -> Opti
                 Ok(())
             }
             (Index::Identity(index), Key::Identity(g)) => index.insert(g, child),
-            (Index::Path(trie), Key::Path(p)) => trie.insert(p, child),
             (Index::Host(index), Key::Host(h)) => index.insert(h, child),
             (Index::Port(index), Key::Port(r)) => {
                 index.entries.push((r, child));
