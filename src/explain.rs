@@ -185,9 +185,9 @@ pub(crate) fn explain<'p>(
         .zip(rules)
         .map(|(checked_rule, rule)| {
             // The checker records one site per condition it keeps.
-            debug_assert_eq!(checked_rule.conditions.len(), rule.conditions().len());
-            let failed = checked_rule
-                .conditions
+            let conditions = checked.conditions(checked_rule);
+            debug_assert_eq!(conditions.len(), rule.conditions().len());
+            let failed = conditions
                 .iter()
                 .zip(rule.conditions())
                 .find(|(condition, _)| !condition_matches(condition, &normalized))

@@ -415,9 +415,11 @@ impl Policy {
     /// ```
     pub fn rules(&self) -> impl ExactSizeIterator<Item = RuleInfo<'_>> + '_ {
         let checked = &self.inner.checked;
-        checked.rules.iter().enumerate().map(|(i, rule)| {
-            RuleInfo::new(&checked.sites, i, &rule.name, rule.kind, &rule.conditions)
-        })
+        checked
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| RuleInfo::new(checked, i, rule))
     }
 }
 

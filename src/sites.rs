@@ -8,40 +8,93 @@
 
 use std::sync::Arc;
 
-use crate::check::Cond;
+use crate::check::{CheckedPolicy, CheckedRule, Cond};
 use crate::compile::hash::FxHashMap;
 use crate::span::Span;
 use crate::syntax::RuleKind;
 use crate::view::{ConditionTest, view};
 
-/// The places of a policy's rules and conditions.
+/// The places of a policy's rules and conditions, in 16 to 20 bytes each: a policy of
+/// 10,000 rules has about 40,000 of them.
 #[derive(Debug, Default)]
 pub(crate) struct Sites {
-    /// Source names, in source order.
-    files: Vec<Box<str>>,
-    rules: Vec<RuleSite>,
+    /// Source names, in source order, each with the number of the first rule
+    /// recorded after it (the rules of a source follow it).
+    files: Vec<(Box<str>, u32)>,
+    /// Where each rule is, by rule number.
+    rules: Vec<Place>,
+    /// Where each condition is, in the order of the policy's conditions (rule by
+    /// rule: a rule's range of conditions is its range here).
     conditions: Vec<ConditionSite>,
     /// Every distinct condition text, one after the other.
     texts: String,
-    /// While recording: where each distinct text is in `texts` (a policy repeats
-    /// its conditions: the same method list or host in many rules). Emptied by
+    /// Where each distinct text is in `texts`, by text number.
+    text_ranges: Vec<(u32, u32)>,
+    /// Spans whose offsets do not fit in 32 bits (sources over 4 GiB), by
+    /// number; a [`Place`] refers to one ([`Place::LARGE`]).
+    large: Vec<Span>,
+    /// Texts that start past 4 GiB of texts, by number; a text range refers to one
+    /// ([`Place::LARGE`] as its start).
+    large_texts: Vec<Box<str>>,
+    /// While recording: the number of each distinct text (a policy repeats its
+    /// conditions: the same method list or host in many rules). Emptied by
     /// [`Sites::finish`].
-    seen: FxHashMap<Box<str>, (usize, usize)>,
+    seen: FxHashMap<Box<str>, u32>,
 }
 
-#[derive(Debug)]
-struct RuleSite {
-    file: usize,
-    span: Span,
-    /// The range of its conditions in [`Sites::conditions`].
-    conditions: (usize, usize),
+/// A [`Span`] in 16 bytes. A span whose offsets do not fit (or whose start is
+/// [`Place::LARGE`]) is kept whole in [`Sites::large`]: `start` is then
+/// [`Place::LARGE`] and `end` its number there.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    start: u32,
+    end: u32,
+    line: u32,
+    column: u32,
 }
 
-#[derive(Debug)]
+impl Place {
+    /// The `start` of a place kept in [`Sites::large`].
+    const LARGE: u32 = u32::MAX;
+
+    fn new(span: Span, large: &mut Vec<Span>) -> Place {
+        match (u32::try_from(span.start), u32::try_from(span.end)) {
+            (Ok(start), Ok(end)) if start != Place::LARGE => Place {
+                start,
+                end,
+                line: span.line,
+                column: span.column,
+            },
+            _ => {
+                large.push(span);
+                Place {
+                    start: Place::LARGE,
+                    end: u32::try_from(large.len() - 1).unwrap_or(u32::MAX),
+                    line: 0,
+                    column: 0,
+                }
+            }
+        }
+    }
+
+    fn span(self, large: &[Span]) -> Span {
+        if self.start == Place::LARGE {
+            return large.get(self.end as usize).copied().unwrap_or_default();
+        }
+        Span {
+            start: self.start as usize,
+            end: self.end as usize,
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
 struct ConditionSite {
-    span: Span,
-    /// The range of its text in [`Sites::texts`].
-    text: (usize, usize),
+    place: Place,
+    /// The number of its text (see [`Sites::text_ranges`]).
+    text: u32,
 }
 
 impl Sites {
@@ -49,53 +102,62 @@ impl Sites {
     /// `text_bytes` bytes, so that recording never reallocates.
     pub(crate) fn with_capacity(rules: usize, conditions: usize, text_bytes: usize) -> Sites {
         Sites {
-            files: Vec::new(),
             rules: Vec::with_capacity(rules),
             conditions: Vec::with_capacity(conditions),
             texts: String::with_capacity(text_bytes),
-            seen: FxHashMap::default(),
+            ..Sites::default()
         }
     }
 
     /// Records a source; rules are then recorded for it.
     pub(crate) fn push_file(&mut self, name: &str) {
-        self.files.push(name.into());
+        let first = u32::try_from(self.rules.len()).unwrap_or(u32::MAX);
+        self.files.push((name.into(), first));
     }
 
     /// Records a rule at `span` of the last source recorded; its conditions follow.
     pub(crate) fn push_rule(&mut self, span: Span) {
-        let at = self.conditions.len();
-        self.rules.push(RuleSite {
-            file: self.files.len().saturating_sub(1),
-            span,
-            conditions: (at, at),
-        });
+        let place = Place::new(span, &mut self.large);
+        self.rules.push(place);
     }
 
     /// Records a condition of the last rule recorded: its span and its source text
     /// (white space collapsed by [`collapse`]), stored once however many conditions
-    /// have it. Returns where the text is: conditions with the same text (the same
-    /// range) are the same condition, since names are the policy's.
-    pub(crate) fn push_condition(&mut self, span: Span, text: &str) -> (usize, usize) {
+    /// have it. Returns the number of the text, from 0 in order of first use:
+    /// conditions with the same text (the same number) are the same condition,
+    /// since names are the policy's.
+    pub(crate) fn push_condition(&mut self, span: Span, text: &str) -> usize {
         let start = self.texts.len();
         collapse(text, &mut self.texts);
         let end = self.texts.len();
         let written = self.texts.get(start..end).unwrap_or_default();
-        let range = match self.seen.get(written) {
+        let number = match self.seen.get(written) {
             Some(&earlier) => {
                 self.texts.truncate(start);
                 earlier
             }
             None => {
-                self.seen.insert(written.into(), (start, end));
-                (start, end)
+                let number = u32::try_from(self.text_ranges.len()).unwrap_or(u32::MAX);
+                self.seen.insert(written.into(), number);
+                let range = match (u32::try_from(start), u32::try_from(end)) {
+                    (Ok(start), Ok(end)) if start != Place::LARGE => (start, end),
+                    _ => {
+                        self.large_texts.push(written.into());
+                        self.texts.truncate(start);
+                        let at = u32::try_from(self.large_texts.len() - 1).unwrap_or(u32::MAX);
+                        (Place::LARGE, at)
+                    }
+                };
+                self.text_ranges.push(range);
+                number
             }
         };
-        self.conditions.push(ConditionSite { span, text: range });
-        if let Some(rule) = self.rules.last_mut() {
-            rule.conditions.1 = self.conditions.len();
-        }
-        range
+        let place = Place::new(span, &mut self.large);
+        self.conditions.push(ConditionSite {
+            place,
+            text: number,
+        });
+        number as usize
     }
 
     /// Ends recording: drops what only recording needed and trims the tables.
@@ -104,6 +166,29 @@ impl Sites {
         self.texts.shrink_to_fit();
         self.rules.shrink_to_fit();
         self.conditions.shrink_to_fit();
+        self.text_ranges.shrink_to_fit();
+    }
+
+    /// Text number `number`.
+    fn text(&self, number: u32) -> &str {
+        match self.text_ranges.get(number as usize) {
+            Some(&(Place::LARGE, at)) => self.large_texts.get(at as usize).map_or("", |t| t),
+            Some(&(start, end)) => self.texts.get(start as usize..end as usize).unwrap_or(""),
+            None => "",
+        }
+    }
+
+    /// The name of the source rule `rule` is written in.
+    fn file(&self, rule: usize) -> &str {
+        // The last source whose rules start at or before it (a source without rules
+        // starts where the next one does).
+        let after = self
+            .files
+            .partition_point(|&(_, first)| first as usize <= rule);
+        after
+            .checked_sub(1)
+            .and_then(|i| self.files.get(i))
+            .map_or("", |(name, _)| name)
     }
 }
 
@@ -165,30 +250,24 @@ fn collapse(text: &str, out: &mut String) {
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct RuleInfo<'p> {
-    sites: &'p Sites,
-    name: &'p str,
-    kind: RuleKind,
+    policy: &'p CheckedPolicy,
+    rule: &'p CheckedRule,
     index: usize,
-    tests: &'p [Arc<Cond>],
 }
 
 impl<'p> RuleInfo<'p> {
-    /// The view of rule `index`, named `name`, of kind `kind`, whose checked
-    /// conditions are `tests`.
-    pub(crate) fn new(
-        sites: &'p Sites,
-        index: usize,
-        name: &'p str,
-        kind: RuleKind,
-        tests: &'p [Arc<Cond>],
-    ) -> Self {
+    /// The view of rule `index`, `rule`, of `policy`.
+    pub(crate) fn new(policy: &'p CheckedPolicy, index: usize, rule: &'p CheckedRule) -> Self {
         RuleInfo {
-            sites,
-            name,
-            kind,
+            policy,
+            rule,
             index,
-            tests,
         }
+    }
+
+    /// Its checked conditions, in source order.
+    fn checked(&self) -> &'p [Arc<Cond>] {
+        self.policy.conditions(self.rule)
     }
 
     /// What each condition tests, in source order (the order of
@@ -205,12 +284,7 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn tests(&self) -> impl ExactSizeIterator<Item = (bool, ConditionTest<'p>)> + 'p {
-        self.tests.iter().map(|cond| view(cond))
-    }
-
-    /// Its site (recorded for every rule the checker keeps).
-    fn site(&self) -> Option<&'p RuleSite> {
-        self.sites.rules.get(self.index)
+        self.checked().iter().map(|cond| view(cond))
     }
 
     /// The rule's name.
@@ -221,7 +295,7 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn name(&self) -> &'p str {
-        self.name
+        &self.rule.name
     }
 
     /// `allow`, `deny` or `audit`.
@@ -233,7 +307,7 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn kind(&self) -> RuleKind {
-        self.kind
+        self.rule.kind
     }
 
     /// Its position among the policy's rules (source order, from 0).
@@ -255,9 +329,7 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn file(&self) -> &'p str {
-        self.site()
-            .and_then(|site| self.sites.files.get(site.file))
-            .map_or("", |f| f)
+        self.policy.sites.file(self.index)
     }
 
     /// Where it is written: from its keyword (`allow`, `deny` or `audit`, its first
@@ -271,7 +343,11 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn span(&self) -> Span {
-        self.site().map_or_else(Span::default, |site| site.span)
+        let sites = &self.policy.sites;
+        sites
+            .rules
+            .get(self.index)
+            .map_or_else(Span::default, |place| place.span(&sites.large))
     }
 
     /// Its conditions, in source order.
@@ -282,12 +358,11 @@ impl<'p> RuleInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn conditions(&self) -> impl ExactSizeIterator<Item = ConditionInfo<'p>> + 'p {
-        let sites = self.sites;
+        let sites = &self.policy.sites;
         let file = self.file();
-        let (start, end) = self.site().map_or((0, 0), |site| site.conditions);
         sites
             .conditions
-            .get(start..end)
+            .get(self.rule.condition_range())
             .unwrap_or_default()
             .iter()
             .map(move |site| ConditionInfo { sites, site, file })
@@ -322,8 +397,7 @@ impl<'p> ConditionInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn text(&self) -> &'p str {
-        let (start, end) = self.site.text;
-        self.sites.texts.get(start..end).unwrap_or("")
+        self.sites.text(self.site.text)
     }
 
     /// Where it is written: from its first token (`not` or the subject) to its last.
@@ -336,7 +410,7 @@ impl<'p> ConditionInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn span(&self) -> Span {
-        self.site.span
+        self.site.place.span(&self.sites.large)
     }
 
     /// The name of the source it is written in.

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::compile::hash::FxHashMap;
+use crate::compile::to_u32;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::CompileLimits;
 use crate::sites::Sites;
@@ -51,19 +52,41 @@ pub(crate) struct CheckedPolicy {
     /// that an owned decision copies reference counts, not names).
     pub(crate) audit_names: Vec<Arc<str>>,
     pub(crate) tests: Vec<CheckedTest>,
+    /// Every rule's conditions, one rule after the other (a rule holds its range):
+    /// one vector for the policy rather than one per rule. A condition written alike
+    /// in several rules is one, shared with the leaves of the tree that check it.
+    pub(crate) conditions: Vec<Arc<Cond>>,
     /// Where each rule and condition is written.
     pub(crate) sites: Sites,
+}
+
+impl CheckedPolicy {
+    /// The conditions of `rule`, in source order.
+    pub(crate) fn conditions(&self, rule: &CheckedRule) -> &[Arc<Cond>] {
+        self.conditions
+            .get(rule.conditions.0 as usize..rule.conditions.1 as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// A rule of a checked policy: it matches when every condition matches.
 #[derive(Debug)]
 pub(crate) struct CheckedRule {
-    pub(crate) kind: RuleKind,
     pub(crate) name: Arc<str>,
-    /// Shared with the leaves of the tree that check them.
-    pub(crate) conditions: Vec<Arc<Cond>>,
+    /// The range of its conditions in [`CheckedPolicy::conditions`] (read them with
+    /// [`CheckedPolicy::conditions`]).
+    conditions: (u32, u32),
     /// For `audit` rules, the position among the audit rules.
-    pub(crate) audit_slot: usize,
+    pub(crate) audit_slot: u32,
+    pub(crate) kind: RuleKind,
+}
+
+impl CheckedRule {
+    /// The range of its conditions in [`CheckedPolicy::conditions`] and in the
+    /// condition sites ([`Sites`]), which are in the same order.
+    pub(crate) fn condition_range(&self) -> std::ops::Range<usize> {
+        self.conditions.0 as usize..self.conditions.1 as usize
+    }
 }
 
 /// One condition: a test, possibly inverted.
@@ -234,12 +257,24 @@ pub(crate) fn check(
         .fold((0, 0), |(n, bytes), c| {
             (n + 1, bytes + c.span.end.saturating_sub(c.span.start))
         });
+    // Rules and conditions are numbered in 32 bits (here and in the tree); past that
+    // the policy is refused rather than numbered wrongly.
+    if u32::try_from(conditions).is_err() || u32::try_from(total).is_err() {
+        report.error(
+            Code::CompileLimit,
+            0,
+            Span::default(),
+            "the policy has more than 4294967295 rules or conditions",
+        );
+        return Err(report.diagnostics);
+    }
     let mut sites = Sites::with_capacity(total.min(limits.max_rules), conditions, text_bytes);
-    // Conditions by where their text is in `sites` (texts are stored once): a
+    let mut all_conditions: Vec<Arc<Cond>> = Vec::with_capacity(conditions);
+    // Conditions by the number of their text in `sites` (texts are stored once): a
     // condition written the same way as an earlier one is that condition (names are
     // the policy's, not a rule's), so its rules share it. It is still checked where
     // it is written, so that every use reports its errors.
-    let mut shared: FxHashMap<(usize, usize), Arc<Cond>> = FxHashMap::default();
+    let mut shared: Vec<Arc<Cond>> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
         sites.push_file(source.name);
         for rule in &source.file.rules {
@@ -274,7 +309,7 @@ pub(crate) fn check(
                 }
             }
             sites.push_rule(rule.span);
-            let mut conditions = Vec::with_capacity(rule.conditions.len());
+            let first = all_conditions.len();
             for c in &rule.conditions {
                 let reported = report.count();
                 let checked = conditions::check_condition(
@@ -293,8 +328,15 @@ pub(crate) fn check(
                             // A tree without spans (built in code): its printed text.
                             _ => sites.push_condition(c.span, &syntax::condition_text(c)),
                         };
-                        let cond = shared.entry(text).or_insert_with(|| Arc::new(cond));
-                        conditions.push(Arc::clone(cond));
+                        let cond = match shared.get(text) {
+                            Some(earlier) => Arc::clone(earlier),
+                            None => {
+                                let cond = Arc::new(cond);
+                                shared.push(Arc::clone(&cond));
+                                cond
+                            }
+                        };
+                        all_conditions.push(cond);
                     }
                     // A condition left out would widen its rule: it must never be left
                     // out silently. Every failing check reports its own error; this is
@@ -305,7 +347,7 @@ pub(crate) fn check(
                     None => {}
                 }
             }
-            let audit_slot = audit_names.len();
+            let audit_slot = to_u32(audit_names.len());
             let name: Arc<str> = name.into();
             if rule.kind == RuleKind::Audit {
                 audit_names.push(Arc::clone(&name));
@@ -313,7 +355,7 @@ pub(crate) fn check(
             rules.push(CheckedRule {
                 kind: rule.kind,
                 name,
-                conditions,
+                conditions: (to_u32(first), to_u32(all_conditions.len())),
                 audit_slot,
             });
         }
@@ -321,6 +363,7 @@ pub(crate) fn check(
 
     sites.finish();
     drop(shared);
+    all_conditions.shrink_to_fit();
     lets.check_unreached(&mut report);
 
     let tests = expectations::check_tests(sources, &mut report);
@@ -331,6 +374,7 @@ pub(crate) fn check(
             rules,
             audit_names,
             tests,
+            conditions: all_conditions,
             sites,
         })
     } else {

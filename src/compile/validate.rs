@@ -40,7 +40,7 @@ impl Tree {
         let present = validator.node(self.root, NodeId(super::to_u32(self.nodes.len())))?;
         for (r, rule) in policy.rules.iter().enumerate() {
             let r = super::to_u32(r);
-            if present.binary_search(&r).is_err() && !never_matches(rule) {
+            if present.binary_search(&r).is_err() && !never_matches(policy.conditions(rule)) {
                 return Err(format!("rule `{}` is in no leaf", rule.name));
             }
         }
@@ -118,8 +118,9 @@ impl<'t> Validator<'_, 't> {
             }
             // A rule that can never match may be dropped by any split below (one on
             // the attribute of its condition without values).
-            let complete = never_matches(rule)
-                || rule.conditions.iter().any(|cond| {
+            let conditions = self.policy.conditions(rule);
+            let complete = never_matches(conditions)
+                || conditions.iter().any(|cond| {
                     let mut cond_keys = Vec::new();
                     keys(cond, &mut cond_keys) == Some(dim)
                         && cond_keys.iter().map(Key::text).all(|key| {
@@ -168,7 +169,8 @@ impl<'t> Validator<'_, 't> {
         let role_ok = match (rule.kind, entry.role) {
             (RuleKind::Deny, Role::Deny) | (RuleKind::Allow, Role::Allow) => true,
             (RuleKind::Audit, Role::Audit(slot)) => {
-                slot as usize == rule.audit_slot && rule.audit_slot < self.policy.audit_names.len()
+                slot == rule.audit_slot
+                    && (rule.audit_slot as usize) < self.policy.audit_names.len()
             }
             _ => false,
         };
@@ -178,7 +180,8 @@ impl<'t> Validator<'_, 't> {
                 self.at()
             ));
         }
-        let mut checked = vec![false; rule.conditions.len()];
+        let conditions = self.policy.conditions(rule);
+        let mut checked = vec![false; conditions.len()];
         let mut last_cost = 0;
         let Some(checks) = entry.checks.of(&self.tree.checks) else {
             return Err(format!(
@@ -188,7 +191,7 @@ impl<'t> Validator<'_, 't> {
         };
         for check in checks {
             let c = check.cond as usize;
-            let (Some(cond), Some(seen)) = (rule.conditions.get(c), checked.get_mut(c)) else {
+            let (Some(cond), Some(seen)) = (conditions.get(c), checked.get_mut(c)) else {
                 return Err(format!(
                     "{}: rule `{name}` checks condition {c}, which it does not have",
                     self.at()
@@ -215,7 +218,7 @@ impl<'t> Validator<'_, 't> {
             }
             last_cost = cost;
         }
-        for (c, cond) in rule.conditions.iter().enumerate() {
+        for (c, cond) in conditions.iter().enumerate() {
             if !checked.get(c).copied().unwrap_or(false) && !self.proven(cond) {
                 return Err(format!(
                     "{}: rule `{name}` skips its condition {c}, which no split above looked up",
@@ -302,8 +305,8 @@ fn same_test(tree: &Tree, check: CheckTest, cond: &Arc<Cond>) -> bool {
 
 /// Can the rule never match, having a plain condition with no value (`method in
 /// []`)? Such a rule may be left out of the tree.
-fn never_matches(rule: &CheckedRule) -> bool {
-    rule.conditions.iter().any(|cond| {
+fn never_matches(conditions: &[Arc<Cond>]) -> bool {
+    conditions.iter().any(|cond| {
         let mut cond_keys = Vec::new();
         keys(cond, &mut cond_keys).is_some() && cond_keys.is_empty()
     })

@@ -159,7 +159,7 @@ impl<'p> Keys<'p> {
     /// Collects and numbers the keys of every rule of `policy`.
     pub(super) fn collect(policy: &'p CheckedPolicy) -> Keys<'p> {
         let n = policy.rules.len();
-        let conditions: usize = policy.rules.iter().map(|r| r.conditions.len()).sum();
+        let conditions: usize = policy.conditions.len();
         let mut dims = Vec::new();
         // Numbers for dimensions and key ids, in first-seen order.
         let mut dim_ids: FxHashMap<Dim<'p>, u32> = FxHashMap::default();
@@ -170,7 +170,7 @@ impl<'p> Keys<'p> {
         let mut key_ids = Vec::with_capacity(conditions.saturating_mul(2));
         for rule in &policy.rules {
             let first = keyable.len();
-            for (cond, c) in rule.conditions.iter().enumerate() {
+            for (cond, c) in policy.conditions(rule).iter().enumerate() {
                 let start = all_keys.len();
                 if let Some(dim) = keys(c, &mut all_keys) {
                     let next = to_u32(dims.len());

@@ -53,7 +53,7 @@ impl<'p> Builder<'p> {
             let role = match rule.kind {
                 RuleKind::Deny => Role::Deny,
                 RuleKind::Allow => Role::Allow,
-                RuleKind::Audit => Role::Audit(to_u32(rule.audit_slot)),
+                RuleKind::Audit => Role::Audit(rule.audit_slot),
             };
             self.out.rules.push(LeafRule {
                 rule: placed.rule,
@@ -74,7 +74,7 @@ impl<'p> Builder<'p> {
         }
         let mut order = std::mem::take(&mut self.order);
         order.clear();
-        for (c, cond) in rule.conditions.iter().enumerate() {
+        for (c, cond) in self.policy.conditions(rule).iter().enumerate() {
             let proven = c < 64 && placed.proven & (1 << c) != 0;
             if !proven {
                 order.push((cost(cond), to_u32(c), cond));
