@@ -92,13 +92,43 @@ impl Range32 {
 /// leads to a child when that child's key matches).
 ///
 /// The rule's role is copied here, so that a leaf decides whether a rule could still
-/// change the outcome without loading the rule itself.
+/// change the outcome without loading the rule itself. 16 bytes, four to a cache line
+/// (the role packed in a `u32`: see [`role`](Self::role)).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LeafRule {
     /// The rule's position in the policy (its identity and its precedence).
     pub(crate) rule: u32,
-    pub(crate) role: Role,
+    /// The role: 0 deny, 1 allow, 2 + slot an audit.
+    role: u32,
     pub(crate) checks: Range32,
+}
+
+impl LeafRule {
+    pub(crate) fn new(rule: u32, role: Role, checks: Range32) -> LeafRule {
+        let role = match role {
+            Role::Deny => 0,
+            Role::Allow => 1,
+            // INVARIANT: fewer than 2³² − 2 audit rules (see `to_u32`).
+            Role::Audit(slot) => slot.saturating_add(2),
+        };
+        LeafRule { rule, role, checks }
+    }
+
+    /// What the rule does when it matches.
+    #[inline]
+    pub(crate) fn role(&self) -> Role {
+        match self.role {
+            0 => Role::Deny,
+            1 => Role::Allow,
+            slot => Role::Audit(slot - 2),
+        }
+    }
+
+    /// Gives the rule another role (for tests that break a tree on purpose).
+    #[cfg(test)]
+    pub(crate) fn set_role(&mut self, role: Role) {
+        *self = LeafRule::new(self.rule, role, self.checks);
+    }
 }
 
 /// A condition a leaf checks, prepared when the tree is built: the common shapes are

@@ -166,7 +166,7 @@ impl<'t> Validator<'_, 't> {
     fn leaf_rule(&self, entry: &LeafRule) -> Result<(), String> {
         let rule = self.rule(entry.rule)?;
         let name = &rule.name;
-        let role_ok = match (rule.kind, entry.role) {
+        let role_ok = match (rule.kind, entry.role()) {
             (RuleKind::Deny, Role::Deny) | (RuleKind::Allow, Role::Allow) => true,
             (RuleKind::Audit, Role::Audit(slot)) => {
                 slot == rule.audit_slot
@@ -355,8 +355,7 @@ mod tests {
         let Some(Index::Method(methods)) = tree.indexes.get(index as usize) else {
             panic!("the root does not split on method");
         };
-        let (_, child) = methods.entries.iter().find(|(m, _)| &**m == key).unwrap();
-        child.0 as usize
+        methods.child(key).unwrap().0 as usize
     }
 
     /// The rules of the leaf under the key `key` of the root split.
@@ -432,7 +431,7 @@ mod tests {
         let (checked, mut tree) = build(SPLIT);
         let post = leaf_under(&mut tree, "POST");
         let deny = post.iter_mut().find(|entry| entry.rule == 3).unwrap();
-        deny.role = Role::Allow;
+        deny.set_role(Role::Allow);
         let error = error_of(&checked, &tree);
         assert!(
             error.contains("kind or audit slot of another rule"),
@@ -458,7 +457,7 @@ mod tests {
     fn an_allow_rule_outside_the_policy_denies() {
         let (checked, mut tree) = build(SPLIT);
         let get = leaf_under(&mut tree, "GET");
-        for entry in get.iter_mut().filter(|entry| entry.role == Role::Allow) {
+        for entry in get.iter_mut().filter(|entry| entry.role() == Role::Allow) {
             entry.rule += 100;
         }
         let request = Request::new("GET", "/a");

@@ -130,7 +130,7 @@ impl Tree {
     #[inline]
     fn check_rule(&self, entry: &LeafRule, r: &Normalized<'_>, found: &mut Found) {
         let i = entry.rule;
-        let wanted = match entry.role {
+        let wanted = match entry.role() {
             Role::Deny => found.deny.is_none_or(|d| i < d),
             Role::Allow => found.deny.is_none() && found.allow.is_none_or(|a| i < a),
             Role::Audit(slot) => !found.audits.contains(slot as usize),
@@ -146,7 +146,7 @@ impl Tree {
                 return;
             }
         }
-        match entry.role {
+        match entry.role() {
             Role::Deny => found.deny = Some(i),
             Role::Allow => found.allow = Some(i),
             // INVARIANT: audit slots are below the policy's number of audit rules, which

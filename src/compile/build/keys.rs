@@ -14,7 +14,7 @@ use crate::check::{CheckedPolicy, Cond, CondTest, Keyed};
 use crate::compile::hash::FxHashMap;
 use crate::compile::index::{
     CidrIndex, Dim, HostIndex, IdentityIndex, Index, MethodIndex, PathTrie, PortIndex, ValueIndex,
-    insert_new, text,
+    text,
 };
 use crate::compile::{NodeId, to_u32};
 
@@ -209,54 +209,45 @@ impl<'p> Keys<'p> {
 /// then makes a leaf instead, since a child left out of the index would drop its
 /// rules from the tree).
 pub(super) fn make_index(dim: Dim<'_>, children: Vec<(Key<'_>, NodeId)>) -> Option<Index> {
-    if dim == Dim::Path {
-        // Laid out flat once every pattern is known.
-        let mut patterns = Vec::with_capacity(children.len());
-        for (key, child) in children {
-            let Key::Path(pattern) = key else {
-                debug_assert!(false, "a key of another kind in a split on {dim}");
-                return None;
-            };
-            patterns.push((pattern, child));
-        }
-        return Some(Index::Path(PathTrie::build(patterns)));
-    }
-    let mut index = match dim {
-        Dim::Method => Index::Method(MethodIndex::default()),
-        Dim::Identity => Index::Identity(IdentityIndex::default()),
-        Dim::Path => return None,
-        Dim::Host => Index::Host(HostIndex::default()),
-        Dim::Port => Index::Port(PortIndex::default()),
-        Dim::Source => Index::Source(CidrIndex::default()),
-        Dim::Header(name) => Index::Header(name.into(), ValueIndex::default()),
-        Dim::Attr(name) => Index::Attr(name.into(), ValueIndex::default()),
-    };
-    for (key, child) in children {
-        let placed = match (&mut index, key) {
-            (Index::Method(index), Key::Method(m)) => {
-                index.entries.push((m.into(), child));
-                Ok(())
-            }
-            (Index::Identity(index), Key::Identity(g)) => index.insert(g, child),
-            (Index::Host(index), Key::Host(h)) => index.insert(h, child),
-            (Index::Port(index), Key::Port(r)) => {
-                index.entries.push((r, child));
-                Ok(())
-            }
-            (Index::Source(index), Key::Source(n)) => index.insert(n, child),
-            (Index::Header(_, index) | Index::Attr(_, index), Key::Bytes(b)) => {
-                insert_new(&mut index.values, b.into(), child)
-            }
-            // A key of another dimension: fail the split, never skip the child.
-            _ => Err(child),
+    let index = try_make_index(dim, &children);
+    debug_assert!(
+        index.is_some(),
+        "a key of another kind, or twice, in a split on {dim}"
+    );
+    index
+}
+
+fn try_make_index(dim: Dim<'_>, children: &[(Key<'_>, NodeId)]) -> Option<Index> {
+    // The keys of the dimension's kind, each with its child; `None` if a key is of
+    // another kind (fail the split, never skip the child).
+    macro_rules! keys_of {
+        ($kind:ident) => {
+            children
+                .iter()
+                .map(|&(key, child)| match key {
+                    Key::$kind(k) => Some((k, child)),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?
         };
-        if placed.is_err() {
-            debug_assert!(
-                false,
-                "a key of another kind, or twice, in a split on {dim}"
-            );
-            return None;
-        }
     }
-    Some(index)
+    Some(match dim {
+        Dim::Method => Index::Method(MethodIndex::build(keys_of!(Method)).ok()?),
+        Dim::Identity => Index::Identity(IdentityIndex::build(keys_of!(Identity)).ok()?),
+        // Laid out flat once every pattern is known.
+        Dim::Path => Index::Path(Box::new(PathTrie::build(keys_of!(Path)))),
+        Dim::Host => Index::Host(HostIndex::build(keys_of!(Host)).ok()?),
+        Dim::Port => Index::Port(PortIndex {
+            entries: keys_of!(Port).into_boxed_slice(),
+        }),
+        Dim::Source => {
+            let mut index = Box::<CidrIndex>::default();
+            for (n, child) in keys_of!(Source) {
+                index.insert(n, child).ok()?;
+            }
+            Index::Source(index)
+        }
+        Dim::Header(name) => Index::Header(name.into(), ValueIndex::build(keys_of!(Bytes)).ok()?),
+        Dim::Attr(name) => Index::Attr(name.into(), ValueIndex::build(keys_of!(Bytes)).ok()?),
+    })
 }

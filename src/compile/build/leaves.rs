@@ -55,11 +55,9 @@ impl<'p> Builder<'p> {
                 RuleKind::Allow => Role::Allow,
                 RuleKind::Audit => Role::Audit(rule.audit_slot),
             };
-            self.out.rules.push(LeafRule {
-                rule: placed.rule,
-                role,
-                checks,
-            });
+            self.out
+                .rules
+                .push(LeafRule::new(placed.rule, role, checks));
         }
         let len = to_u32(self.out.rules.len()) - start;
         self.push(Node::Leaf(Range32 { start, len }))

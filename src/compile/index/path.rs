@@ -103,7 +103,9 @@ pub(crate) struct PathTrie {
 
 impl PathTrie {
     /// The trie of `patterns`, each leading to its child.
-    pub(crate) fn build<'a>(patterns: impl IntoIterator<Item = (&'a PathPattern, NodeId)>) -> PathTrie {
+    pub(crate) fn build<'a>(
+        patterns: impl IntoIterator<Item = (&'a PathPattern, NodeId)>,
+    ) -> PathTrie {
         let mut builder = PathTrieBuilder::default();
         for (pattern, child) in patterns {
             builder.insert(pattern, child);
@@ -283,7 +285,8 @@ fn home(hash: u64, mask: usize) -> usize {
 /// [`glob_matches`](crate::check::path_pattern::glob_matches) on the glob's parts,
 /// read from its text in place.
 pub(crate) fn glob_text_matches(glob: &str, text: &str) -> bool {
-    let (Some((first, after_first)), Some((_, last))) = (glob.split_once('*'), glob.rsplit_once('*'))
+    let (Some((first, after_first)), Some((_, last))) =
+        (glob.split_once('*'), glob.rsplit_once('*'))
     else {
         return false;
     };
@@ -556,13 +559,17 @@ mod tests {
     }
 
     fn pattern() -> impl Strategy<Value = String> {
-        (prop::collection::vec(pattern_segment(), 1..4), any::<bool>()).prop_map(|(segs, tail)| {
-            let mut text = format!("/{}", segs.join("/"));
-            if tail {
-                text.push_str("/**");
-            }
-            text
-        })
+        (
+            prop::collection::vec(pattern_segment(), 1..4),
+            any::<bool>(),
+        )
+            .prop_map(|(segs, tail)| {
+                let mut text = format!("/{}", segs.join("/"));
+                if tail {
+                    text.push_str("/**");
+                }
+                text
+            })
     }
 
     fn path() -> impl Strategy<Value = String> {
@@ -634,7 +641,9 @@ mod tests {
         }
         let trie = trie(&patterns);
         assert!(!trie.table.is_empty());
-        for path in ["/t/7", "/t/7/x", "/t/199/", "/t/200", "/t", "/s/a", "/s/x.png", "/s/", "/"] {
+        for path in [
+            "/t/7", "/t/7/x", "/t/199/", "/t/200", "/t", "/s/a", "/s/x.png", "/s/", "/",
+        ] {
             assert_eq!(found(&trie, path), reference(&patterns, path), "{path}");
         }
         assert_eq!(found(&trie, "/t/7"), vec![15, 16]);

@@ -6,7 +6,7 @@ use super::text;
 
 #[derive(Debug, Default)]
 pub(crate) struct PortIndex {
-    pub(crate) entries: Vec<((u16, u16), NodeId)>,
+    pub(crate) entries: Box<[((u16, u16), NodeId)]>,
 }
 
 impl PortIndex {
