@@ -130,8 +130,8 @@ pub(crate) fn view(cond: &Cond) -> (bool, ConditionTest<'_>) {
             Attribute::Port => Attr::Port,
             Attribute::Source => Attr::Source,
         }),
-        CondTest::Header { name, test } => ConditionTest::Header(name, keyed(test)),
-        CondTest::Attr { name, test } => ConditionTest::Attr(name, keyed(test)),
+        CondTest::Header(test) => ConditionTest::Header(&test.name, keyed(&test.test)),
+        CondTest::Attr(test) => ConditionTest::Attr(&test.name, keyed(&test.test)),
     };
     (cond.negated, test)
 }

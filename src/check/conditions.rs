@@ -8,7 +8,7 @@ use crate::syntax::{Condition, InTarget, LetValue, Subject, Test, ValueKind};
 
 use super::lets::{Lets, Spliced};
 use super::memo::Memo;
-use super::{Attribute, Cond, CondTest, Keyed, Reporter, Source, regex, values};
+use super::{Attribute, Cond, CondTest, Keyed, KeyedTest, Reporter, Source, regex, values};
 
 /// Validates the scalar values of every `let` where they are written, so that an
 /// invalid address or port is reported once, at its definition.
@@ -122,14 +122,14 @@ pub(crate) fn check_condition<'a>(
         (Test::Present, Subject::Host) => CondTest::Present(Attribute::Host),
         (Test::Present, Subject::Port) => CondTest::Present(Attribute::Port),
         (Test::Present, Subject::Source) => CondTest::Present(Attribute::Source),
-        (Test::Present, Subject::Header(key)) => CondTest::Header {
+        (Test::Present, Subject::Header(key)) => CondTest::Header(Box::new(KeyedTest {
             name: header_name(source, &key.value, key.span, report)?,
             test: Keyed::Present,
-        },
-        (Test::Present, Subject::Attr(key)) => CondTest::Attr {
+        })),
+        (Test::Present, Subject::Attr(key)) => CondTest::Attr(Box::new(KeyedTest {
             name: key.value.as_str().into(),
             test: Keyed::Present,
-        },
+        })),
         (
             Test::Regex(re),
             Subject::Identity
@@ -146,17 +146,17 @@ pub(crate) fn check_condition<'a>(
                 }
             };
             match subject {
-                Subject::Identity => CondTest::IdentityRegex(compiled),
-                Subject::Path => CondTest::PathRegex(compiled),
-                Subject::Host => CondTest::HostRegex(compiled),
-                Subject::Header(key) => CondTest::Header {
+                Subject::Identity => CondTest::IdentityRegex(Box::new(compiled)),
+                Subject::Path => CondTest::PathRegex(Box::new(compiled)),
+                Subject::Host => CondTest::HostRegex(Box::new(compiled)),
+                Subject::Header(key) => CondTest::Header(Box::new(KeyedTest {
                     name: header_name(source, &key.value, key.span, report)?,
                     test: Keyed::Regex(compiled),
-                },
-                Subject::Attr(key) => CondTest::Attr {
+                })),
+                Subject::Attr(key) => CondTest::Attr(Box::new(KeyedTest {
                     name: key.value.as_str().into(),
                     test: Keyed::Regex(compiled),
-                },
+                })),
                 _ => return None,
             }
         }
@@ -169,14 +169,14 @@ pub(crate) fn check_condition<'a>(
             );
             return None;
         }
-        (Test::Equals(value), Subject::Header(key)) => CondTest::Header {
+        (Test::Equals(value), Subject::Header(key)) => CondTest::Header(Box::new(KeyedTest {
             name: header_name(source, &key.value, key.span, report)?,
-            test: Keyed::Values(vec![value.value.as_bytes().into()]),
-        },
-        (Test::Equals(value), Subject::Attr(key)) => CondTest::Attr {
+            test: Keyed::Values(Box::new([value.value.as_bytes().into()])),
+        })),
+        (Test::Equals(value), Subject::Attr(key)) => CondTest::Attr(Box::new(KeyedTest {
             name: key.value.as_str().into(),
-            test: Keyed::Values(vec![value.value.as_bytes().into()]),
-        },
+            test: Keyed::Values(Box::new([value.value.as_bytes().into()])),
+        })),
         (Test::Equals(value), _) => {
             report.error(
                 Code::InvalidTest,
@@ -370,7 +370,7 @@ fn typed_values<'a>(
                     }
                 }
             }
-            CondTest::Identity(globs)
+            CondTest::Identity(globs.into())
         }
         Subject::Path => {
             let mut patterns = Vec::with_capacity(strings.len());
@@ -396,19 +396,19 @@ fn typed_values<'a>(
                     }
                 }
             }
-            CondTest::Host(patterns)
+            CondTest::Host(patterns.into())
         }
         Subject::Method => CondTest::Method(methods.into()),
-        Subject::Port => CondTest::Port(ports),
-        Subject::Source => CondTest::Source(nets),
-        Subject::Header(key) => CondTest::Header {
+        Subject::Port => CondTest::Port(ports.into()),
+        Subject::Source => CondTest::Source(nets.into()),
+        Subject::Header(key) => CondTest::Header(Box::new(KeyedTest {
             name: header_name(source, &key.value, key.span, report)?,
             test: Keyed::Values(strings.iter().map(|(s, ..)| s.as_bytes().into()).collect()),
-        },
-        Subject::Attr(key) => CondTest::Attr {
+        })),
+        Subject::Attr(key) => CondTest::Attr(Box::new(KeyedTest {
             name: key.value.as_str().into(),
             test: Keyed::Values(strings.iter().map(|(s, ..)| s.as_bytes().into()).collect()),
-        },
+        })),
     };
     ok.then_some(test)
 }

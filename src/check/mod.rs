@@ -107,38 +107,43 @@ pub(crate) enum Attribute {
 
 /// What a condition tests, before `not`. A list may be empty (`in []`): the test is
 /// then false, and `not` makes it true.
+///
+/// 24 bytes (a condition 32): lists are boxed slices (they never grow), and the
+/// rare large tests (a regular expression, 32 bytes; a header or attribute test, a
+/// name and a test) are boxed, so that the common ones do not pay for them.
 #[derive(Debug)]
 pub(crate) enum CondTest {
-    Identity(Vec<IdentityGlob>),
-    IdentityRegex(::regex::bytes::Regex),
+    Identity(Box<[IdentityGlob]>),
+    IdentityRegex(Box<::regex::bytes::Regex>),
     /// Shared with the leaves that check it (see [`CheckTest`](crate::compile::CheckTest)).
     Method(Arc<[Box<str>]>),
     /// Shared as [`Method`](Self::Method) is.
     Path(Arc<[PathPattern]>),
-    PathRegex(::regex::bytes::Regex),
-    Host(Vec<HostPattern>),
-    HostRegex(::regex::bytes::Regex),
-    Port(Vec<(u16, u16)>),
-    Source(Vec<IpNet>),
+    PathRegex(Box<::regex::bytes::Regex>),
+    Host(Box<[HostPattern]>),
+    HostRegex(Box<::regex::bytes::Regex>),
+    Port(Box<[(u16, u16)]>),
+    Source(Box<[IpNet]>),
     /// The attribute occurs in the request.
     Present(Attribute),
     /// A header (name in lower case).
-    Header {
-        name: Box<str>,
-        test: Keyed,
-    },
+    Header(Box<KeyedTest>),
     /// A caller attribute (key as written).
-    Attr {
-        name: Box<str>,
-        test: Keyed,
-    },
+    Attr(Box<KeyedTest>),
+}
+
+/// A test on the value of a header or attribute: its name and the test.
+#[derive(Debug)]
+pub(crate) struct KeyedTest {
+    pub(crate) name: Box<str>,
+    pub(crate) test: Keyed,
 }
 
 /// A test on a header or attribute value.
 #[derive(Debug)]
 pub(crate) enum Keyed {
     /// `==` or `in`: equals one of these byte strings.
-    Values(Vec<Box<[u8]>>),
+    Values(Box<[Box<[u8]>]>),
     /// `~`: the whole value matches.
     Regex(::regex::bytes::Regex),
     /// `present`.

@@ -104,8 +104,8 @@ impl Tree {
                     };
                     format!("{attribute} present")
                 }
-                Some(CondTest::Header { name, test }) => keyed("header", name, test),
-                Some(CondTest::Attr { name, test }) => keyed("attr", name, test),
+                Some(CondTest::Header(test)) => keyed("header", &test.name, &test.test),
+                Some(CondTest::Attr(test)) => keyed("attr", &test.name, &test.test),
             },
         };
         if check.negated {

@@ -296,7 +296,7 @@ fn same_test(tree: &Tree, check: CheckTest, cond: &Arc<Cond>) -> bool {
             let Some(prefix) = tree.str(prefix) else {
                 return false;
             };
-            matches!(globs.as_slice(), [glob] if text::identity(glob) == text::identity_one_segment(prefix))
+            matches!(&**globs, [glob] if text::identity(glob) == text::identity_one_segment(prefix))
                 && prefix.ends_with('/')
         }
         _ => false,

@@ -3,7 +3,7 @@
 
 use crate::check::identity_glob::directory_is;
 use crate::check::path_pattern::{PathPattern, bytes_eq};
-use crate::check::{Attribute, Cond, CondTest, Keyed};
+use crate::check::{Attribute, Cond, CondTest, Keyed, KeyedTest};
 use crate::compile::{Check, CheckTest, Range32, Tree};
 use crate::normalize::Normalized;
 
@@ -96,7 +96,8 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
             Attribute::Port => r.port.is_some(),
             Attribute::Source => r.source.is_some(),
         },
-        CondTest::Header { name, test } => {
+        CondTest::Header(keyed) => {
+            let KeyedTest { name, test } = &**keyed;
             let mut values = r
                 .headers
                 .iter()
@@ -108,7 +109,8 @@ fn test_matches(test: &CondTest, r: &Normalized<'_>) -> bool {
                 Keyed::Regex(re) => values.any(|v| re.is_match(v)),
             }
         }
-        CondTest::Attr { name, test } => {
+        CondTest::Attr(keyed) => {
+            let KeyedTest { name, test } = &**keyed;
             // Like a header: every value of the key, any of which may match.
             let mut values = r
                 .attrs

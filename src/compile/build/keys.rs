@@ -108,19 +108,19 @@ pub(crate) fn keys<'p>(cond: &'p Cond, out: &mut Vec<Key<'p>>) -> Option<Dim<'p>
             out.extend(ns.iter().map(Key::Source));
             Dim::Source
         }
-        CondTest::Header {
-            name,
-            test: Keyed::Values(vs),
-        } => {
+        CondTest::Header(keyed) => {
+            let Keyed::Values(vs) = &keyed.test else {
+                return None;
+            };
             out.extend(vs.iter().map(|v| Key::Bytes(v)));
-            Dim::Header(name)
+            Dim::Header(&keyed.name)
         }
-        CondTest::Attr {
-            name,
-            test: Keyed::Values(vs),
-        } => {
+        CondTest::Attr(keyed) => {
+            let Keyed::Values(vs) = &keyed.test else {
+                return None;
+            };
             out.extend(vs.iter().map(|v| Key::Bytes(v)));
-            Dim::Attr(name)
+            Dim::Attr(&keyed.name)
         }
         _ => return None,
     })

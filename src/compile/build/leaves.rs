@@ -21,15 +21,10 @@ pub(crate) fn cost(cond: &Cond) -> u8 {
         CondTest::Identity(gs) if gs.iter().all(IdentityGlob::is_simple) => 1,
         CondTest::Source(_) => 2,
         CondTest::Host(_) | CondTest::Identity(_) => 3,
-        CondTest::Header {
-            test: Keyed::Regex(_),
-            ..
-        }
-        | CondTest::Attr {
-            test: Keyed::Regex(_),
-            ..
-        } => 8,
-        CondTest::Header { .. } | CondTest::Attr { .. } => 4,
+        CondTest::Header(keyed) | CondTest::Attr(keyed) => match keyed.test {
+            Keyed::Regex(_) => 8,
+            Keyed::Values(_) | Keyed::Present => 4,
+        },
         // A literal first segment fails most paths on one short compare.
         CondTest::Path(ps) if ps.iter().all(PathPattern::starts_literal) => 2,
         CondTest::Path(_) => 5,
@@ -97,7 +92,7 @@ impl<'p> Builder<'p> {
     /// The leaf form of condition `c`, `cond` (see [`CheckTest`]).
     fn prepare(&mut self, cond: &'p Arc<Cond>, c: u32) -> Check {
         let test = match &cond.test {
-            CondTest::Identity(globs) => match globs.as_slice() {
+            CondTest::Identity(globs) => match &**globs {
                 [IdentityGlob::PrefixOneSegment(prefix)] if prefix.ends_with('/') => {
                     CheckTest::IdentityDir(self.intern(prefix))
                 }
