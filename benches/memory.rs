@@ -97,7 +97,7 @@ fn main() -> ExitCode {
     let mut failed = false;
     println!("workloads at 10,000 rules: what the rules test (counts of rules)");
     println!(
-        "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
+        "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
         "shape",
         "allow",
         "deny",
@@ -106,6 +106,7 @@ fn main() -> ExitCode {
         "glob",
         "source",
         "header",
+        "attr",
         "regex",
         "namespaces",
         "hosts",
@@ -119,7 +120,7 @@ fn main() -> ExitCode {
         })
         .summary();
         println!(
-            "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
+            "{:>16} | {:>5} | {:>5} | {:>5} | {:>5} | {:>5} | {:>6} | {:>6} | {:>5} | {:>5} | {:>10} | {:>5} | {:>10} | {:>5}",
             shape.name(),
             s.allow,
             s.deny,
@@ -128,6 +129,7 @@ fn main() -> ExitCode {
             s.glob,
             s.source,
             s.header,
+            s.attr,
             s.regex,
             s.namespaces,
             s.hosts,

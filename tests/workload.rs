@@ -159,6 +159,66 @@ fn shapes_differ_and_have_their_features() {
 }
 
 #[test]
+fn the_held_out_shape_mixes_every_family_and_is_last() {
+    // Last, so that the tuned shapes' seeds (derived from their position) are unchanged.
+    assert_eq!(Shape::ALL.last(), Some(&Shape::HeldOut));
+    assert_eq!(Shape::from_name("held-out"), Some(Shape::HeldOut));
+    let w = Workload::generate(Config::shaped(Shape::HeldOut, 1_000));
+    let s = w.summary();
+    let share = |n: usize| n * 100 / s.rules;
+    // Some of everything, none of it dominant.
+    for (what, n) in [
+        ("exact", s.exact),
+        ("glob", s.glob),
+        ("source", s.source),
+        ("header", s.header),
+        ("attr", s.attr),
+        ("regex", s.regex),
+        ("deny", s.deny),
+        ("audit", s.audit),
+    ] {
+        assert!((1..50).contains(&share(n)), "{what}: {n} of {}", s.rules);
+    }
+    let no_host = w.rules.iter().filter(|r| r.host.is_none()).count();
+    assert!(share(no_host) >= 5, "{no_host} rules without a host");
+    let tenants = w
+        .rules
+        .iter()
+        .filter(|r| r.paths.iter().any(|p| p.text().starts_with("/tenants/")))
+        .count();
+    assert!(share(tenants) >= 5, "{tenants} tenant rules");
+    assert!(s.namespaces > 20, "{} namespaces", s.namespaces);
+    // Some requests carry several values of one attribute; some attr rules decide.
+    let multi = w.uniform.iter().any(|r| {
+        let keys: Vec<&str> = r.sent.attrs().map(|(k, _)| k).collect();
+        keys.windows(2).any(|p| matches!(p, [a, b] if a == b))
+    });
+    assert!(multi, "no request with two values of one attribute");
+    let by_attr = w
+        .uniform
+        .iter()
+        .filter(|r| {
+            r.rule.as_deref().is_some_and(|name| {
+                w.rules
+                    .iter()
+                    .any(|rule| rule.name == name && rule.attr.is_some())
+            })
+        })
+        .count();
+    assert!(by_attr > 0, "no request decided by an attr rule");
+    // The peer workload leaves out attr rules as it does header rules.
+    let peer = Workload::generate(Config {
+        shape: Shape::HeldOut,
+        ..Config::peer(1_000)
+    });
+    assert!(
+        peer.rules
+            .iter()
+            .all(|r| r.header.is_none() && r.attr.is_none() && r.path_regex.is_none())
+    );
+}
+
+#[test]
 fn every_shape_and_stream_is_decided_as_labelled() {
     for shape in Shape::ALL {
         for rules in [10, 100, 1_000] {

@@ -85,8 +85,11 @@ pub fn policy_lines(w: &Workload) -> Result<Vec<Vec<String>>, String> {
             Effect::Deny => "deny",
             Effect::Audit => continue,
         };
-        if rule.header.is_some() || rule.path_regex.is_some() {
-            return Err(format!("rule {:?} has a header or regex test", rule.name));
+        if rule.header.is_some() || rule.attr.is_some() || rule.path_regex.is_some() {
+            return Err(format!(
+                "rule {:?} has a header, attr or regex test",
+                rule.name
+            ));
         }
         let (sub, nsub) = match &rule.principal {
             Principal::Any => ("*".to_string(), "-".to_string()),

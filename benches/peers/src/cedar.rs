@@ -115,8 +115,11 @@ pub fn policy_text(w: &Workload) -> Result<(String, usize), String> {
             Effect::Deny => "forbid",
             Effect::Audit => continue,
         };
-        if rule.header.is_some() || rule.path_regex.is_some() {
-            return Err(format!("rule {:?} has a header or regex test", rule.name));
+        if rule.header.is_some() || rule.attr.is_some() || rule.path_regex.is_some() {
+            return Err(format!(
+                "rule {:?} has a header, attr or regex test",
+                rule.name
+            ));
         }
         let principal = match &rule.principal {
             Principal::Exact(id) => format!("principal == Service::{}", quote(id)),

@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 
 use super::{
     Cidr, Config, DigitsRegex, Effect, METHODS, NAMESPACES, PathTemplate, Principal, Rng, Rule,
-    Service, Shape, identity, make_service,
+    SUBRESOURCES, Service, Shape, identity, make_service,
 };
 
 /// Header names of [`Shape::HeaderHeavy`].
@@ -31,6 +31,7 @@ pub(super) fn generate(
         Shape::HeaderHeavy => header_heavy(config, rng, rules, services),
         Shape::DenySubtrees => deny_subtrees(config, rng, rules, services),
         Shape::Tenants => tenants(config, rng, rules, services),
+        Shape::HeldOut => held_out(config, rng, rules, services),
     }
 }
 
@@ -403,4 +404,191 @@ fn tenants(config: &Config, rng: &mut Rng, rules: &mut Vec<Rule>, services: &mut
         rules.push(r);
         services.push(s);
     }
+}
+
+/// Attribute keys of [`Shape::HeldOut`].
+const ATTR_KEYS: [&str; 3] = ["groups", "plan", "region"];
+
+/// The held-out shape: every family of the tuned shapes, in other proportions, and
+/// some rules that none of them has (no host, `attr` tests, `/v2` paths). Percent of
+/// the rules after the two global ones: 18 exact identity with a path of its own (a
+/// third without a host), 18 namespace glob on shared paths, 9 CIDR (two in five deny
+/// block lists, half without a host), 8 header, 8 `attr`, 12 deny (subtrees of a
+/// resource, `/internal/**` outside ops, an earlier exact caller's writes), 12 tenant
+/// (a tenant per 25 rules: its namespace, host and `/tenants/<k>/**`, one in ten a
+/// suspension), 8 regex, 3 audit, 4 static assets for anyone. Without header rules
+/// (a peer workload) the header and `attr` rules keep their other tests.
+fn held_out(config: &Config, rng: &mut Rng, rules: &mut Vec<Rule>, services: &mut Vec<Service>) {
+    services_for(config.rules / 15, services);
+    let tenant_count = (config.rules / 25).max(2);
+    let header_values = (config.rules / 20).max(3);
+    let attr_values = (config.rules / 30).max(3);
+    let mut tenants: Vec<Service> = Vec::new();
+    // Exact allow rules so far: identity, path, host (some deny rules target them).
+    let mut allowed: Vec<(String, PathTemplate, Option<String>)> = Vec::new();
+    let mut i = 0;
+    while rules.len() < config.rules {
+        i += 1;
+        let s = pick_service(rng, services);
+        let host = s.host();
+        let res = &s.resource;
+        let roll = rng.below(100);
+        let r = if roll < 18 {
+            let client = identity(namespace(rng), &format!("caller-{i}"));
+            let path = if rng.percent(40) {
+                PathTemplate::parse(&format!("/v2/{res}/r{i}"))
+            } else {
+                PathTemplate::parse(&format!("/v2/{res}/r{i}/{{id}}"))
+            };
+            let mut r = rule(format!("caller {i}"), Effect::Allow);
+            r.principal = Principal::Exact(client.clone());
+            r.methods = methods(rng, 1, 4);
+            r.paths = vec![path.clone()];
+            r.host = (!rng.percent(33)).then_some(host);
+            allowed.push((client, path, r.host.clone()));
+            r
+        } else if roll < 36 {
+            let mut r = rule(format!("readers {i}"), Effect::Allow);
+            r.principal = Principal::Namespace(namespace(rng).to_string());
+            r.methods = methods(rng, 1, 3);
+            r.paths = resource_paths(rng, &s);
+            if rng.percent(30) {
+                let sub = rng.pick(&SUBRESOURCES).copied().unwrap_or("items");
+                r.paths
+                    .push(PathTemplate::parse(&format!("/api/v1/{res}/{{id}}/{sub}")));
+            }
+            r.host = Some(host);
+            r
+        } else if roll < 45 {
+            let deny = rng.percent(40);
+            let mut r = if deny {
+                let mut r = rule(format!("blocked range {i}"), Effect::Deny);
+                r.methods = vec!["POST", "PUT", "PATCH", "DELETE"];
+                r
+            } else {
+                let mut r = rule(format!("from the network {i}"), Effect::Allow);
+                r.principal = if rng.percent(50) {
+                    Principal::Namespace(namespace(rng).to_string())
+                } else {
+                    Principal::Any
+                };
+                r.methods = methods(rng, 1, 3);
+                r.paths = resource_paths(rng, &s);
+                r
+            };
+            r.source = Some(cidr(rng));
+            r.host = rng.percent(50).then_some(host);
+            r
+        } else if roll < 53 {
+            let mut r = rule(format!("routed {i}"), Effect::Allow);
+            r.header = config.headers.then(|| header(rng, header_values));
+            if rng.percent(50) {
+                r.principal = Principal::Namespace(namespace(rng).to_string());
+            }
+            r.methods = methods(rng, 1, 3);
+            r.paths = resource_paths(rng, &s);
+            r.host = Some(host);
+            r
+        } else if roll < 61 {
+            let mut r = rule(format!("entitled {i}"), Effect::Allow);
+            if config.headers {
+                let key = rng.pick(&ATTR_KEYS).copied().unwrap_or("groups");
+                r.attr = Some((key.to_string(), format!("{key}-{}", rng.below(attr_values))));
+            }
+            if rng.percent(30) {
+                r.principal = Principal::Namespace(namespace(rng).to_string());
+            }
+            r.methods = vec!["GET", "HEAD"];
+            r.paths = resource_paths(rng, &s);
+            r.host = Some(host);
+            r
+        } else if roll < 73 {
+            match rng.below(3) {
+                0 => {
+                    let mut r = rule(format!("private {i}"), Effect::Deny);
+                    r.principal = Principal::NotNamespace(s.namespace.clone());
+                    r.paths = vec![PathTemplate::parse(&format!("/api/v1/{res}/private/**"))];
+                    r.host = Some(host);
+                    r
+                }
+                1 => {
+                    let mut r = rule(format!("internal {i}"), Effect::Deny);
+                    r.principal = Principal::NotNamespace("ops".to_string());
+                    r.paths = vec![PathTemplate::parse(&format!("/internal/{res}/**"))];
+                    r.host = rng.percent(50).then_some(host);
+                    r
+                }
+                _ => {
+                    let mut r = rule(format!("revoked {i}"), Effect::Deny);
+                    r.methods = vec!["POST", "PUT", "DELETE"];
+                    if let Some((id, path, host)) = rng.pick(&allowed).cloned() {
+                        r.principal = Principal::Exact(id);
+                        r.paths = vec![path];
+                        r.host = host;
+                    } else {
+                        r.principal = Principal::NotNamespace(s.namespace.clone());
+                        r.host = Some(host);
+                    }
+                    r
+                }
+            }
+        } else if roll < 85 {
+            let k = rng.below(tenant_count);
+            let tenant = format!("tenant-{k}");
+            let t = Service {
+                name: "app".to_string(),
+                namespace: tenant.clone(),
+                resource: format!("t{k}"),
+            };
+            if !tenants.contains(&t) {
+                tenants.push(t.clone());
+            }
+            let mut r = if rng.percent(10) {
+                let mut r = rule(format!("{tenant} suspended {i}"), Effect::Deny);
+                r.methods = vec!["POST", "PUT", "PATCH", "DELETE"];
+                r
+            } else {
+                let mut r = rule(format!("{tenant} members {i}"), Effect::Allow);
+                r.principal = if rng.percent(20) {
+                    Principal::Exact(t.identity())
+                } else {
+                    Principal::Namespace(tenant.clone())
+                };
+                r.methods = methods(rng, 2, 3);
+                r.paths = vec![PathTemplate::parse(&format!("/tenants/{k}/**"))];
+                r
+            };
+            r.host = Some(t.host());
+            r
+        } else if roll < 93 && config.regexes {
+            let mut r = rule(format!("exports {i}"), Effect::Allow);
+            r.principal = if rng.percent(50) {
+                Principal::Namespace(namespace(rng).to_string())
+            } else {
+                Principal::Exact(s.identity())
+            };
+            r.methods = vec!["GET"];
+            r.path_regex = Some(DigitsRegex {
+                prefix: format!("/v2/{res}/exports"),
+            });
+            r.host = Some(host);
+            r
+        } else if roll < 96 && config.audits {
+            let mut r = rule(format!("audit {i}"), Effect::Audit);
+            r.methods = vec!["DELETE"];
+            if rng.percent(50) {
+                r.source = Some(cidr(rng));
+            }
+            r.host = Some(host);
+            r
+        } else {
+            let mut r = rule(format!("assets {i}"), Effect::Allow);
+            r.methods = vec!["GET", "HEAD"];
+            r.paths = vec![PathTemplate::parse(&format!("/assets/{res}/**"))];
+            r.host = rng.percent(50).then_some(host);
+            r
+        };
+        rules.push(r);
+    }
+    services.extend(tenants);
 }
