@@ -35,8 +35,8 @@ use std::process::{Command, ExitCode};
 use portcullis::{OwnedRequest, Policy, Request};
 use portcullis_support::workload::{Config, Req, SIZES, Shape, Stream, Workload};
 
-/// Field and header separators of the request file (the generated requests never
-/// contain them).
+/// Field, header and attribute separators of the request file (the generated requests
+/// never contain them).
 const FIELD: char = '\t';
 const PAIR: char = '\u{1f}';
 const HEADERS: char = '\u{1e}';
@@ -49,6 +49,7 @@ fn write_requests(requests: &[Req]) -> String {
             .headers()
             .map(|(n, v)| format!("{n}{PAIR}{}", String::from_utf8_lossy(v)))
             .collect();
+        let attrs: Vec<String> = s.attrs().map(|(k, v)| format!("{k}{PAIR}{v}")).collect();
         let fields = [
             s.method().to_string(),
             s.path().to_string(),
@@ -58,6 +59,7 @@ fn write_requests(requests: &[Req]) -> String {
                 .map(|ip| ip.to_string())
                 .unwrap_or_default(),
             headers.join(&HEADERS.to_string()),
+            attrs.join(&HEADERS.to_string()),
         ];
         out.push_str(&fields.join(&FIELD.to_string()));
         out.push('\n');
@@ -82,6 +84,10 @@ fn read_requests(text: &str) -> Vec<OwnedRequest> {
             for pair in f[5].split(HEADERS).filter(|p| !p.is_empty()) {
                 let (n, v) = pair.split_once(PAIR).unwrap();
                 r.push_header(n.to_string(), v.to_string());
+            }
+            for pair in f[6].split(HEADERS).filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once(PAIR).unwrap();
+                r.push_attr(k.to_string(), v.to_string());
             }
             r
         })
@@ -218,11 +224,18 @@ fn main() -> ExitCode {
                     .output()
                     .unwrap();
                 let stdout = String::from_utf8_lossy(&run.stdout);
-                let decisions: f64 = stdout
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(f64::NAN);
+                let mut counts = stdout.split_whitespace().map(|n| n.parse::<usize>().ok());
+                let (decided, allowed) = (counts.next().flatten(), counts.next().flatten());
+                let decisions = decided.map_or(f64::NAN, |n| n as f64);
+                // The file round trip must keep every decision as labelled.
+                let expected = requests.iter().filter(|r| r.label.is_allowed()).count() * passes;
+                if allowed.is_some_and(|a| a != expected) {
+                    eprintln!(
+                        "cachegrind: {} {} {rules}: {allowed:?} allowed, {expected} labelled allowed",
+                        shape.name(),
+                        stream.name(),
+                    );
+                }
                 let out = std::fs::read_to_string(&out_file).unwrap_or_default();
                 if let Some(keep) = &keep {
                     let name = format!("callgrind.{}.{}.{rules}.out", shape.name(), stream.name());

@@ -5,7 +5,12 @@
 //! cargo bench --bench shapes                       # every shape, both streams
 //! cargo bench --bench shapes -- uniform            # a criterion filter
 //! cargo bench --bench shapes -- --warm-up-time 1 --measurement-time 2
+//! cargo bench --bench shapes -- --shapes held-out  # only these shapes (comma list)
 //! ```
+//!
+//! `--shapes` is this bench's own flag (criterion rejects flags it does not know): the
+//! binary re-runs itself without it, the list in `PORTCULLIS_BENCH_SHAPES`. Without
+//! it every shape of `Shape::ALL` is run, the held-out one included.
 //!
 //! A bench id is `shapes/<shape>/<stream>/<rules>`. One iteration decides one request;
 //! iterations go round the stream (256 requests for the mix, 2,000 distinct requests
@@ -27,6 +32,7 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
@@ -99,8 +105,25 @@ impl Measurement for Clock {
     }
 }
 
+/// Where the re-run binary finds the `--shapes` list.
+const SHAPES_VAR: &str = "PORTCULLIS_BENCH_SHAPES";
+
+/// The shapes to run: the `--shapes` list, or every shape.
+fn shapes() -> Vec<Shape> {
+    match std::env::var(SHAPES_VAR) {
+        Ok(list) => list
+            .split(',')
+            .map(|name| {
+                Shape::from_name(name.trim())
+                    .unwrap_or_else(|| panic!("shapes: unknown shape `{}`", name.trim()))
+            })
+            .collect(),
+        Err(_) => Shape::ALL.to_vec(),
+    }
+}
+
 fn bench(c: &mut Criterion<Clock>) {
-    for shape in Shape::ALL {
+    for shape in shapes() {
         for rules in SIZES {
             let workload = Workload::generate(Config::shaped(shape, rules));
             let policy =
@@ -186,7 +209,7 @@ fn table(since: SystemTime) {
     println!("\nshapes: median ns per decision (criterion, this run; clock as printed above)\n");
     println!("| shape | stream | 10 | 100 | 1,000 | 10,000 | 10,000 / 1,000 |");
     println!("|---|---|---:|---:|---:|---:|---:|");
-    for shape in Shape::ALL {
+    for shape in shapes() {
         for stream in Stream::ALL {
             let group = format!("shapes/{}/{}", shape.name(), stream.name());
             let cell = |rules: usize| found.get(&(group.clone(), rules.to_string())).copied();
@@ -212,6 +235,21 @@ fn table(since: SystemTime) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--shapes") {
+        let list = args.get(i + 1).cloned().unwrap_or_default();
+        let rest = args
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i && j != i + 1)
+            .map(|(_, a)| a);
+        let status = Command::new(std::env::current_exe().expect("the bench binary"))
+            .args(rest)
+            .env(SHAPES_VAR, list)
+            .status()
+            .expect("the bench binary re-runs");
+        std::process::exit(status.code().unwrap_or(1));
+    }
     let start = SystemTime::now();
     let wall = std::env::var("PORTCULLIS_BENCH_CLOCK").is_ok_and(|v| v == "wall");
     println!(
