@@ -41,14 +41,15 @@ mod build;
 mod dump;
 pub(crate) mod hash;
 pub(crate) mod index;
+mod path_check;
 mod validate;
 
 use std::sync::Arc;
 
-use crate::check::path_pattern::PathPattern;
 use crate::check::{CheckedPolicy, Cond};
 
 use index::Index;
+pub(crate) use path_check::PathCheck;
 
 /// What a rule in a leaf does when it matches: the rule's kind, with the audit slot
 /// of an `audit` rule (its position among the audit rules).
@@ -152,8 +153,8 @@ pub(crate) enum CheckTest {
     IdentityDir(Range32),
     /// The method is one of these: a range of [`Tree::strings`].
     Method(Range32),
-    /// The path matches one of the patterns of [`Tree::paths`] at this position.
-    Path(u32),
+    /// The path matches one of these patterns: a range of [`Tree::path_checks`].
+    Path(Range32),
     /// Any other condition, tested as written: [`Tree::conds`] at this position.
     Cond(u32),
 }
@@ -190,8 +191,9 @@ pub(crate) struct Tree {
     pub(crate) bytes: String,
     /// Ranges of [`bytes`](Self::bytes): the method lists of checks.
     pub(crate) strings: Vec<Range32>,
-    /// The path-pattern lists of checks, each once (shared with the conditions).
-    pub(crate) paths: Vec<Arc<[PathPattern]>>,
+    /// The path patterns of checks, a list's side by side, each list once (their
+    /// texts in [`bytes`](Self::bytes)).
+    pub(crate) path_checks: Vec<PathCheck>,
     /// The conditions checks test as written, each once (shared with the rules).
     pub(crate) conds: Vec<Arc<Cond>>,
 }

@@ -22,7 +22,7 @@ use crate::syntax::RuleKind;
 
 use super::build::{Key, cost, keys};
 use super::index::{Dim, Index, text};
-use super::{CheckTest, LeafRule, Node, NodeId, Range32, Role, Tree};
+use super::{CheckTest, LeafRule, Node, NodeId, PathCheck, Range32, Role, Tree};
 
 impl Tree {
     /// Checks the invariants of the tree listed in the [module docs](self) against
@@ -283,13 +283,13 @@ fn same_test(tree: &Tree, check: CheckTest, cond: &Arc<Cond>) -> bool {
                     .zip(written.iter())
                     .all(|(&m, w)| tree.str(m) == Some(&**w))
         }
-        (CheckTest::Path(at), CondTest::Path(written)) => {
-            tree.paths.get(at as usize).is_some_and(|patterns| {
+        (CheckTest::Path(patterns), CondTest::Path(written)) => {
+            patterns.of(&tree.path_checks).is_some_and(|patterns| {
                 patterns.len() == written.len()
-                    && patterns
-                        .iter()
-                        .zip(written.iter())
-                        .all(|(a, b)| a.text() == b.text())
+                    && patterns.iter().zip(written.iter()).all(|(flat, p)| {
+                        tree.str(flat.text) == Some(p.text())
+                            && *flat == PathCheck::new(p, flat.text)
+                    })
             })
         }
         (CheckTest::IdentityDir(prefix), CondTest::Identity(globs)) => {

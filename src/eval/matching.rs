@@ -40,7 +40,16 @@ fn check_matches(tree: &Tree, check: &Check, r: &Normalized<'_>) -> Option<bool>
             }
             found
         }
-        CheckTest::Path(at) => path_in(tree.paths.get(at as usize)?, r),
+        CheckTest::Path(patterns) => {
+            let mut found = false;
+            for p in patterns.of(&tree.path_checks)? {
+                if p.matches(&tree.bytes, r.path, r.path_segments)? {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
         CheckTest::Cond(at) => return Some(condition_matches(tree.conds.get(at as usize)?, r)),
     };
     Some(matched != check.negated)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::check::identity_glob::IdentityGlob;
 use crate::check::path_pattern::PathPattern;
 use crate::check::{CheckedRule, Cond, CondTest, Keyed};
-use crate::compile::{Check, CheckTest, LeafRule, Node, NodeId, Range32, Role, to_u32};
+use crate::compile::{Check, CheckTest, LeafRule, Node, NodeId, PathCheck, Range32, Role, to_u32};
 use crate::syntax::RuleKind;
 
 use super::{Builder, Placed};
@@ -139,14 +139,25 @@ impl<'p> Builder<'p> {
         range
     }
 
-    /// A path-pattern list in the tree's table, stored once (by the patterns' texts).
-    fn paths(&mut self, patterns: &'p Arc<[PathPattern]>) -> u32 {
+    /// A path-pattern list in the tree's flat form, stored once (by the patterns'
+    /// texts), the texts in the byte arena.
+    fn paths(&mut self, patterns: &'p [PathPattern]) -> Range32 {
         let key: Vec<&'p str> = patterns.iter().map(PathPattern::text).collect();
-        let paths = &mut self.out.paths;
-        *self.path_lists.entry(key).or_insert_with(|| {
-            paths.push(Arc::clone(patterns));
-            to_u32(paths.len() - 1)
-        })
+        if let Some(&range) = self.path_lists.get(&key) {
+            return range;
+        }
+        let checks: Vec<PathCheck> = patterns
+            .iter()
+            .map(|p| PathCheck::new(p, self.intern(p.text())))
+            .collect();
+        let start = to_u32(self.out.path_checks.len());
+        self.out.path_checks.extend(checks);
+        let range = Range32 {
+            start,
+            len: to_u32(patterns.len()),
+        };
+        self.path_lists.insert(key, range);
+        range
     }
 
     /// A condition in the tree's table, stored once.

@@ -62,11 +62,11 @@ pub(crate) struct Builder<'p> {
     /// The checks of each rule for each set of proven conditions, made once.
     check_lists: FxHashMap<(u32, u64), Range32>,
     /// The strings in `out.bytes`, the method lists in `out.strings`, the path lists
-    /// in `out.paths` (by their texts) and the conditions in `out.conds` (by address),
+    /// in `out.path_checks` (by their texts) and the conditions in `out.conds` (by address),
     /// each stored once.
     interned: FxHashMap<&'p str, Range32>,
     method_lists: FxHashMap<Vec<&'p str>, Range32>,
-    path_lists: FxHashMap<Vec<&'p str>, u32>,
+    path_lists: FxHashMap<Vec<&'p str>, Range32>,
     cond_ids: FxHashMap<*const Cond, u32>,
     /// Buffers for the rules of a split's children, reused once their subtrees are
     /// built.
@@ -93,7 +93,7 @@ impl<'p> Builder<'p> {
                 checks: Vec::new(),
                 bytes: String::new(),
                 strings: Vec::new(),
-                paths: Vec::new(),
+                path_checks: Vec::new(),
                 conds: Vec::new(),
             },
             check_lists: FxHashMap::default(),
@@ -165,7 +165,7 @@ impl<'p> Builder<'p> {
         tree.checks.shrink_to_fit();
         tree.bytes.shrink_to_fit();
         tree.strings.shrink_to_fit();
-        tree.paths.shrink_to_fit();
+        tree.path_checks.shrink_to_fit();
         tree.conds.shrink_to_fit();
         tree
     }

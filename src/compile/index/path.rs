@@ -13,14 +13,17 @@
 //! finds it in one open-addressed table for the whole trie, keyed by (parent,
 //! segment), the full hash kept beside each slot. The subtrees a node ends or tails
 //! in are held in the node when there is one (the common case), else in a list.
-//! Compared with a hash map per node (whose buckets held whole nodes and a pointer to
-//! a separately allocated key), a walk touches about one cache line per segment
-//! instead of three or four.
+//! A chain of nodes that only lead on to one literal child each (`/api/v1/...` in
+//! every pattern of a service) is folded into one node whose key is the chain's
+//! segments. Compared with a hash map per node (whose buckets held whole nodes and a
+//! pointer to a separately allocated key), a walk touches about one cache line per
+//! node instead of three or four, and visits fewer nodes.
 
 use std::collections::BTreeMap;
 
-use crate::check::path_pattern::{PathPattern, Segment, bytes_eq};
+use crate::check::path_pattern::{PathPattern, Segment, starts_with};
 use crate::compile::hash::hash_bytes;
+use crate::compile::path_check::{glob_text_matches, split_segment};
 use crate::compile::{NodeId, Range32, to_u32};
 
 use super::text;
@@ -53,7 +56,9 @@ impl Targets {
 #[repr(C, align(32))]
 struct TrieNode {
     /// The segment the parent reaches this node by, a range of [`PathTrie::bytes`]: a
-    /// literal, or a glob's text (`*.png`); empty for the root and a `*` child.
+    /// literal, or a glob's text (`*.png`); empty for the root and a `*` child. A
+    /// literal key may be several segments joined by `/` (a chain of nodes that did
+    /// nothing but lead on to one literal child, folded into one).
     key: Range32,
     /// The node's literal children, then its glob children: positions `kids..` in
     /// [`PathTrie::nodes`].
@@ -131,12 +136,9 @@ impl PathTrie {
         let Some(rest) = rest else {
             return self.targets(node.end, f);
         };
-        let (segment, after) = match rest.split_once('/') {
-            Some((s, a)) => (s, Some(a)),
-            None => (rest, None),
-        };
+        let (segment, after) = split_segment(rest);
         if node.literals > 0 {
-            if let Some(next) = self.literal(at, node, segment)? {
+            if let Some((next, after)) = self.literal(at, node, segment, rest)? {
                 self.walk(next, after, f)?;
             }
         }
@@ -155,19 +157,26 @@ impl PathTrie {
         Some(())
     }
 
-    /// The literal child of `node` (at position `at`) reached by `segment`, if any.
+    /// The literal child of `node` (at position `at`) that `rest` (starting with
+    /// `segment`) continues with, if any, and what is left of `rest` after its key.
     #[inline]
-    fn literal(&self, at: u32, node: &TrieNode, segment: &str) -> Option<Option<u32>> {
+    fn literal<'r>(
+        &self,
+        at: u32,
+        node: &TrieNode,
+        segment: &str,
+        rest: &'r str,
+    ) -> Option<Option<(u32, Option<&'r str>)>> {
         if node.literals <= SCAN {
             let kids = Range32 {
                 start: node.kids,
                 len: node.literals,
             };
             for (i, kid) in kids.of(&self.nodes)?.iter().enumerate() {
-                if kid.key.len as usize == segment.len()
-                    && bytes_eq(self.key(kid)?.as_bytes(), segment.as_bytes())
-                {
-                    return Some(Some(node.kids.checked_add(to_u32(i))?));
+                if kid.key.len as usize <= rest.len() {
+                    if let Some(after) = after_key(rest, self.key(kid)?) {
+                        return Some(Some((node.kids.checked_add(to_u32(i))?, after)));
+                    }
                 }
             }
             return Some(None);
@@ -184,8 +193,8 @@ impl PathTrie {
             }
             if slot.hash == hash && slot.parent == at {
                 let kid = self.nodes.get(slot.child as usize)?;
-                if bytes_eq(self.key(kid)?.as_bytes(), segment.as_bytes()) {
-                    return Some(Some(slot.child));
+                if let Some(after) = after_key(rest, self.key(kid)?) {
+                    return Some(Some((slot.child, after)));
                 }
             }
             probe = (probe + 1) & mask;
@@ -274,45 +283,24 @@ impl PathTrie {
     }
 }
 
+/// If `rest` (segments joined by `/`) starts with the whole segments of the literal
+/// key `key`, what is left after them: `Some(None)` when nothing is.
+#[inline]
+fn after_key<'r>(rest: &'r str, key: &str) -> Option<Option<&'r str>> {
+    if !starts_with(rest.as_bytes(), key.as_bytes()) {
+        return None;
+    }
+    match rest.as_bytes().get(key.len()) {
+        None => Some(None),
+        Some(b'/') => Some(rest.get(key.len() + 1..)),
+        Some(_) => None,
+    }
+}
+
 /// The first slot to probe for `hash` (the high bits: the multiply mixes upward).
 #[inline]
 fn home(hash: u64, mask: usize) -> usize {
     (hash >> 32) as usize & mask
-}
-
-/// Does the in-segment glob `glob` (its text: literal parts between `*`s, at least
-/// one `*`) match the segment `text`? The same test as
-/// [`glob_matches`](crate::check::path_pattern::glob_matches) on the glob's parts,
-/// read from its text in place.
-pub(crate) fn glob_text_matches(glob: &str, text: &str) -> bool {
-    let (Some((first, after_first)), Some((_, last))) =
-        (glob.split_once('*'), glob.rsplit_once('*'))
-    else {
-        return false;
-    };
-    if text.len() < first.len() + last.len() {
-        return false;
-    }
-    let Some(rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let Some(mut middle) = rest.strip_suffix(last) else {
-        return false;
-    };
-    // The parts between the first and the last `*`, if there are more than two parts.
-    let Some(inner) = after_first
-        .strip_suffix(last)
-        .and_then(|s| s.strip_suffix('*'))
-    else {
-        return true;
-    };
-    for piece in inner.split('*') {
-        match middle.find(piece) {
-            Some(at) => middle = middle.get(at + piece.len()..).unwrap_or(""),
-            None => return false,
-        }
-    }
-    true
 }
 
 /// A trie node while the trie is built (a plain pointer trie, laid out flat by
@@ -326,6 +314,21 @@ struct Draft {
     globs: Vec<(String, Draft)>,
     end: Vec<NodeId>,
     tail: Vec<NodeId>,
+}
+
+impl Draft {
+    /// The one literal child of a node that does nothing else (no pattern ends or
+    /// tails there, no wildcard child): the node can be skipped.
+    fn only_literal(&self) -> Option<(&str, &Draft)> {
+        let plain = self.one.is_none()
+            && self.globs.is_empty()
+            && self.end.is_empty()
+            && self.tail.is_empty();
+        match (plain, self.literal.len()) {
+            (true, 1) => self.literal.iter().next().map(|(k, d)| (&**k, d)),
+            _ => None,
+        }
+    }
 }
 
 /// Collects the patterns of a split on the path; [`finish`](Self::finish) lays the
@@ -405,8 +408,16 @@ impl Layout {
     fn place(&mut self, draft: &Draft, at: u32) {
         let kids = to_u32(self.nodes.len());
         let mut below: Vec<(&Draft, u32)> = Vec::new();
-        for (key, next) in &draft.literal {
-            below.push((next, self.push(key)));
+        for (key, mut next) in &draft.literal {
+            // A chain of nodes that only lead on to one literal child each becomes
+            // one node, its key the chain's segments joined by `/`.
+            let mut key = key.to_string();
+            while let Some((more, child)) = next.only_literal() {
+                key.push('/');
+                key.push_str(more);
+                next = child;
+            }
+            below.push((next, self.push(&key)));
         }
         for (glob, next) in &draft.globs {
             below.push((next, self.push(glob)));
@@ -493,7 +504,8 @@ impl Layout {
                 }) else {
                     continue;
                 };
-                let hash = hash_bytes(parent as u64, key.as_bytes());
+                // The table is looked up by the first segment of a key.
+                let hash = hash_bytes(parent as u64, split_segment(key).0.as_bytes());
                 let mut probe = home(hash, mask);
                 // INVARIANT: more than half the slots stay empty, and `probe` is masked.
                 while let Some(slot) = table.get_mut(probe) {
@@ -521,6 +533,7 @@ mod tests {
 
     use super::*;
     use crate::check::path_pattern::glob_matches;
+    use crate::compile::path_check::glob_text_matches;
 
     /// What the trie must find: every pattern that matches, each with its child.
     fn reference(patterns: &[(PathPattern, NodeId)], path: &str) -> Vec<u32> {
@@ -639,15 +652,38 @@ mod tests {
         for text in ["/s/a", "/s/b", "/s/a", "/s/{id}", "/s/*", "/s/*.png", "/"] {
             add(text, &mut patterns);
         }
+        // Chains folded into one node each (`3/x/y`), under a wide node.
+        for i in 0..10 {
+            add(&format!("/w/{i}/x/y"), &mut patterns);
+        }
         let trie = trie(&patterns);
         assert!(!trie.table.is_empty());
         for path in [
-            "/t/7", "/t/7/x", "/t/199/", "/t/200", "/t", "/s/a", "/s/x.png", "/s/", "/",
+            "/t/7",
+            "/t/7/x",
+            "/t/199/",
+            "/t/200",
+            "/t",
+            "/s/a",
+            "/s/x.png",
+            "/s/",
+            "/",
+            "/w/3/x/y",
+            "/w/3/x",
+            "/w/3/x/y/",
+            "/w/3/x/yy",
+            "/w/3/xx/y",
+            "/w/33/x/y",
         ] {
             assert_eq!(found(&trie, path), reference(&patterns, path), "{path}");
         }
         assert_eq!(found(&trie, "/t/7"), vec![15, 16]);
         assert_eq!(found(&trie, "/s/a").len(), 4);
+        assert_eq!(found(&trie, "/w/3/x/y"), vec![411]);
+        assert!(trie.nodes.iter().any(|n| trie.key(n) == Some("3/x/y")));
+        let mut listed = Vec::new();
+        trie.children(&mut Vec::new(), &mut listed);
+        assert!(listed.contains(&(r#""/w/3/x/y""#.to_string(), NodeId(411))));
     }
 
     #[test]
