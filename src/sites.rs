@@ -14,7 +14,7 @@ use crate::span::Span;
 use crate::syntax::RuleKind;
 use crate::view::{ConditionTest, view};
 
-/// The places of a policy's rules and conditions, in 16 to 20 bytes each: a policy of
+/// The places of a policy's rules and conditions, in 16 bytes each: a policy of
 /// 10,000 rules has about 40,000 of them.
 #[derive(Debug, Default)]
 pub(crate) struct Sites {
@@ -65,16 +65,19 @@ impl Place {
                 line: span.line,
                 column: span.column,
             },
-            _ => {
-                large.push(span);
-                Place {
-                    start: Place::LARGE,
-                    end: u32::try_from(large.len() - 1).unwrap_or(u32::MAX),
-                    line: 0,
-                    column: 0,
-                }
-            }
+            _ => Place {
+                start: Place::LARGE,
+                end: Place::keep(span, large),
+                line: 0,
+                column: 0,
+            },
         }
+    }
+
+    /// Keeps `span` whole in `large`; returns its number there.
+    fn keep(span: Span, large: &mut Vec<Span>) -> u32 {
+        large.push(span);
+        u32::try_from(large.len() - 1).unwrap_or(u32::MAX)
     }
 
     fn span(self, large: &[Span]) -> Span {
@@ -90,11 +93,57 @@ impl Place {
     }
 }
 
+/// Where a condition is, in 16 bytes: its offsets, and its line and column as the
+/// lines after its rule's line (16 bits) and the column (16 bits). A condition whose
+/// span does not fit so is kept whole in [`Sites::large`]: `start` is then
+/// [`Place::LARGE`] and `end` its number there.
 #[derive(Clone, Copy, Debug)]
 struct ConditionSite {
-    place: Place,
+    start: u32,
+    end: u32,
+    /// The lines from its rule's line, times 2^16, plus its column.
+    at: u32,
     /// The number of its text (see [`Sites::text_ranges`]).
     text: u32,
+}
+
+impl ConditionSite {
+    /// The site of a condition at `span` of a rule at line `rule_line`, with text
+    /// number `text`.
+    fn new(span: Span, rule_line: Option<u32>, text: u32, large: &mut Vec<Span>) -> Self {
+        let lines = rule_line.and_then(|line| span.line.checked_sub(line));
+        match (u32::try_from(span.start), u32::try_from(span.end), lines) {
+            (Ok(start), Ok(end), Some(lines))
+                if start != Place::LARGE && lines <= 0xffff && span.column <= 0xffff =>
+            {
+                ConditionSite {
+                    start,
+                    end,
+                    at: (lines << 16) | span.column,
+                    text,
+                }
+            }
+            _ => ConditionSite {
+                start: Place::LARGE,
+                end: Place::keep(span, large),
+                at: 0,
+                text,
+            },
+        }
+    }
+
+    /// Its span, its rule being at line `rule_line`.
+    fn span(self, rule_line: u32, large: &[Span]) -> Span {
+        if self.start == Place::LARGE {
+            return large.get(self.end as usize).copied().unwrap_or_default();
+        }
+        Span {
+            start: self.start as usize,
+            end: self.end as usize,
+            line: rule_line.saturating_add(self.at >> 16),
+            column: self.at & 0xffff,
+        }
+    }
 }
 
 impl Sites {
@@ -152,11 +201,13 @@ impl Sites {
                 number
             }
         };
-        let place = Place::new(span, &mut self.large);
-        self.conditions.push(ConditionSite {
-            place,
-            text: number,
-        });
+        // The rule's line, unless the rule's place is kept whole.
+        let rule_line = match self.rules.last() {
+            Some(rule) if rule.start != Place::LARGE => Some(rule.line),
+            _ => None,
+        };
+        let site = ConditionSite::new(span, rule_line, number, &mut self.large);
+        self.conditions.push(site);
         number as usize
     }
 
@@ -360,12 +411,19 @@ impl<'p> RuleInfo<'p> {
     pub fn conditions(&self) -> impl ExactSizeIterator<Item = ConditionInfo<'p>> + 'p {
         let sites = &self.policy.sites;
         let file = self.file();
+        // Conditions are placed from their rule's line (see `Sites::push_condition`).
+        let rule_line = sites.rules.get(self.index).map_or(0, |rule| rule.line);
         sites
             .conditions
             .get(self.rule.condition_range())
             .unwrap_or_default()
             .iter()
-            .map(move |site| ConditionInfo { sites, site, file })
+            .map(move |site| ConditionInfo {
+                sites,
+                site,
+                rule_line,
+                file,
+            })
     }
 }
 
@@ -383,6 +441,8 @@ impl<'p> RuleInfo<'p> {
 pub struct ConditionInfo<'p> {
     sites: &'p Sites,
     site: &'p ConditionSite,
+    /// The line of its rule, which its own is counted from.
+    rule_line: u32,
     file: &'p str,
 }
 
@@ -410,7 +470,7 @@ impl<'p> ConditionInfo<'p> {
     /// # Ok::<(), portcullis::CompileError>(())
     /// ```
     pub fn span(&self) -> Span {
-        self.site.place.span(&self.sites.large)
+        self.site.span(self.rule_line, &self.sites.large)
     }
 
     /// The name of the source it is written in.
@@ -428,7 +488,40 @@ impl<'p> ConditionInfo<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::collapse;
+    use super::{ConditionSite, Place, Span, collapse};
+
+    #[test]
+    fn places_keep_every_span_exactly() {
+        let span = |start, end, line, column| Span {
+            start,
+            end,
+            line,
+            column,
+        };
+        let mut large = Vec::new();
+        let rule = span(10, 90, 3, 1);
+        let spans = [
+            span(20, 30, 4, 3),
+            span(20, 30, 3, 70_000),
+            span(20, 30, 70_000, 2),
+            span(20, 30, 2, 3),
+            span(0, 0, 0, 0),
+            span(u32::MAX as usize, u32::MAX as usize + 5, 4, 3),
+            span(usize::MAX - 1, usize::MAX, u32::MAX, u32::MAX),
+        ];
+        let place = Place::new(rule, &mut large);
+        for at in spans {
+            let site = ConditionSite::new(at, Some(rule.line), 7, &mut large);
+            assert_eq!(site.span(rule.line, &large), at);
+            assert_eq!(site.text, 7);
+            let place = Place::new(at, &mut large);
+            assert_eq!(place.span(&large), at);
+        }
+        assert_eq!(place.span(&large), rule);
+        // A rule kept whole: its conditions are kept whole too.
+        let site = ConditionSite::new(spans[0], None, 0, &mut large);
+        assert_eq!(site.span(0, &large), spans[0]);
+    }
 
     fn collapsed(text: &str) -> String {
         let mut out = String::from("x");
