@@ -84,6 +84,20 @@ impl Tree {
             CheckTest::IdentityDir(_) => "identity".to_string(),
             CheckTest::Method(_) => "method".to_string(),
             CheckTest::Path(_) => "path".to_string(),
+            CheckTest::Header(list) | CheckTest::Attr(list) => {
+                let subject = match check.test {
+                    CheckTest::Header(_) => "header",
+                    _ => "attr",
+                };
+                let name = list.of(&self.strings).and_then(|l| l.first());
+                match name.and_then(|&n| self.str(n)) {
+                    // As `keyed` writes a test on values.
+                    Some(name) => {
+                        format!("{subject} {}", super::index::text::quoted(name.as_bytes()))
+                    }
+                    None => format!("{subject} (not in the tree)"),
+                }
+            }
             CheckTest::Cond(at) => match self.conds.get(at as usize).map(|c| &c.test) {
                 None => format!("condition {at} (not in the tree)"),
                 Some(CondTest::Identity(_)) => "identity".to_string(),

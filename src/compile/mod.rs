@@ -153,6 +153,12 @@ pub(crate) enum CheckTest {
     IdentityDir(Range32),
     /// The method is one of these: a range of [`Tree::strings`].
     Method(Range32),
+    /// `header "name" in [...]`: a range of [`Tree::strings`], the name (lower case)
+    /// then the values; some line of the header has one of the values. (Prepared
+    /// when every value is UTF-8, as nearly all are: the arena is a string.)
+    Header(Range32),
+    /// `attr "key" in [...]`, as [`Header`](Self::Header) (the key as written).
+    Attr(Range32),
     /// The path matches one of these patterns: a range of [`Tree::path_checks`].
     Path(Range32),
     /// Any other condition, tested as written: [`Tree::conds`] at this position.
@@ -189,7 +195,8 @@ pub(crate) struct Tree {
     pub(crate) checks: Vec<Check>,
     /// The strings checks compare, one after the other (each once).
     pub(crate) bytes: String,
-    /// Ranges of [`bytes`](Self::bytes): the method lists of checks.
+    /// Ranges of [`bytes`](Self::bytes): the method lists of checks, and the name and
+    /// values of header and attribute checks.
     pub(crate) strings: Vec<Range32>,
     /// The path patterns of checks, a list's side by side, each list once (their
     /// texts in [`bytes`](Self::bytes)).

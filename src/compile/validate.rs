@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use crate::check::{CheckedPolicy, CheckedRule, Cond, CondTest};
+use crate::check::{CheckedPolicy, CheckedRule, Cond, CondTest, Keyed};
 use crate::syntax::RuleKind;
 
 use super::build::{Key, cost, keys};
@@ -282,6 +282,21 @@ fn same_test(tree: &Tree, check: CheckTest, cond: &Arc<Cond>) -> bool {
                     .iter()
                     .zip(written.iter())
                     .all(|(&m, w)| tree.str(m) == Some(&**w))
+        }
+        (CheckTest::Header(list), CondTest::Header(keyed))
+        | (CheckTest::Attr(list), CondTest::Attr(keyed)) => {
+            let (Some(list), Keyed::Values(written)) = (list.of(&tree.strings), &keyed.test) else {
+                return false;
+            };
+            let Some((&name, values)) = list.split_first() else {
+                return false;
+            };
+            tree.str(name) == Some(&*keyed.name)
+                && values.len() == written.len()
+                && values
+                    .iter()
+                    .zip(written.iter())
+                    .all(|(&v, w)| tree.str(v).map(str::as_bytes) == Some(&**w))
         }
         (CheckTest::Path(patterns), CondTest::Path(written)) => {
             patterns.of(&tree.path_checks).is_some_and(|patterns| {

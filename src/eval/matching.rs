@@ -40,6 +40,30 @@ fn check_matches(tree: &Tree, check: &Check, r: &Normalized<'_>) -> Option<bool>
             }
             found
         }
+        CheckTest::Header(list) => {
+            let (&name, values) = list.of(&tree.strings)?.split_first()?;
+            let name = tree.str(name)?;
+            let mut found = false;
+            for &(n, v) in r.headers.iter() {
+                if n.eq_ignore_ascii_case(name) && value_in(tree, values, v)? {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
+        CheckTest::Attr(list) => {
+            let (&key, values) = list.of(&tree.strings)?.split_first()?;
+            let key = tree.str(key)?;
+            let mut found = false;
+            for &(k, v) in r.attrs.iter() {
+                if bytes_eq(k.as_bytes(), key.as_bytes()) && value_in(tree, values, v.as_bytes())? {
+                    found = true;
+                    break;
+                }
+            }
+            found
+        }
         CheckTest::Path(patterns) => {
             let mut found = false;
             for p in patterns.of(&tree.path_checks)? {
@@ -53,6 +77,17 @@ fn check_matches(tree: &Tree, check: &Check, r: &Normalized<'_>) -> Option<bool>
         CheckTest::Cond(at) => return Some(condition_matches(tree.conds.get(at as usize)?, r)),
     };
     Some(matched != check.negated)
+}
+
+/// Is `value` one of `values` (ranges of the tree's strings)? `None` if a range is
+/// outside the tree.
+fn value_in(tree: &Tree, values: &[Range32], value: &[u8]) -> Option<bool> {
+    for &w in values {
+        if bytes_eq(tree.str(w)?.as_bytes(), value) {
+            return Some(true);
+        }
+    }
+    Some(false)
 }
 
 /// Is the request's method one of `methods`?

@@ -99,6 +99,17 @@ impl<'p> Builder<'p> {
                 _ => CheckTest::Cond(self.cond(cond)),
             },
             CondTest::Method(methods) => CheckTest::Method(self.methods(methods)),
+            CondTest::Header(keyed) | CondTest::Attr(keyed) => {
+                let list = match &keyed.test {
+                    Keyed::Values(values) => self.keyed_list(&keyed.name, values),
+                    Keyed::Regex(_) | Keyed::Present => None,
+                };
+                match (list, &cond.test) {
+                    (Some(list), CondTest::Header(_)) => CheckTest::Header(list),
+                    (Some(list), _) => CheckTest::Attr(list),
+                    (None, _) => CheckTest::Cond(self.cond(cond)),
+                }
+            }
             CondTest::Path(patterns) => CheckTest::Path(self.paths(patterns)),
             _ => CheckTest::Cond(self.cond(cond)),
         };
@@ -125,7 +136,24 @@ impl<'p> Builder<'p> {
     /// A method list in the tree's string table, stored once.
     fn methods(&mut self, methods: &'p [Box<str>]) -> Range32 {
         let key: Vec<&'p str> = methods.iter().map(|m| &**m).collect();
-        if let Some(&range) = self.method_lists.get(&key) {
+        self.string_list(key)
+    }
+
+    /// The name and values of a header or attribute check, as a list of strings, or
+    /// `None` if a value is not UTF-8 (the arena is a string).
+    fn keyed_list(&mut self, name: &'p str, values: &'p [Box<[u8]>]) -> Option<Range32> {
+        let mut key: Vec<&'p str> = Vec::with_capacity(values.len() + 1);
+        key.push(name);
+        for value in values {
+            key.push(std::str::from_utf8(value).ok()?);
+        }
+        Some(self.string_list(key))
+    }
+
+    /// The strings `key` as a range of the tree's string list, each interned, each
+    /// list stored once.
+    fn string_list(&mut self, key: Vec<&'p str>) -> Range32 {
+        if let Some(&range) = self.string_lists.get(&key) {
             return range;
         }
         let ranges: Vec<Range32> = key.iter().map(|m| self.intern(m)).collect();
@@ -133,9 +161,9 @@ impl<'p> Builder<'p> {
         self.out.strings.extend(ranges);
         let range = Range32 {
             start,
-            len: to_u32(methods.len()),
+            len: to_u32(key.len()),
         };
-        self.method_lists.insert(key, range);
+        self.string_lists.insert(key, range);
         range
     }
 

@@ -61,11 +61,12 @@ pub(crate) struct Builder<'p> {
     out: Tree,
     /// The checks of each rule for each set of proven conditions, made once.
     check_lists: FxHashMap<(u32, u64), Range32>,
-    /// The strings in `out.bytes`, the method lists in `out.strings`, the path lists
+    /// The strings in `out.bytes`, the string lists in `out.strings` (methods; a
+    /// header's or attribute's name and values), the path lists
     /// in `out.path_checks` (by their texts) and the conditions in `out.conds` (by address),
     /// each stored once.
     interned: FxHashMap<&'p str, Range32>,
-    method_lists: FxHashMap<Vec<&'p str>, Range32>,
+    string_lists: FxHashMap<Vec<&'p str>, Range32>,
     path_lists: FxHashMap<Vec<&'p str>, Range32>,
     cond_ids: FxHashMap<*const Cond, u32>,
     /// Buffers for the rules of a split's children, reused once their subtrees are
@@ -98,7 +99,7 @@ impl<'p> Builder<'p> {
             },
             check_lists: FxHashMap::default(),
             interned: FxHashMap::default(),
-            method_lists: FxHashMap::default(),
+            string_lists: FxHashMap::default(),
             path_lists: FxHashMap::default(),
             cond_ids: FxHashMap::default(),
             pool: Vec::new(),
