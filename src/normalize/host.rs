@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::HOST_INLINE;
 use super::InvalidRequest;
-use crate::bytes::{ByteTable, byte_table, eq_mask, or_entries, read_word};
+use crate::bytes::{ByteTable, ascii_eq_mask, byte_table, or_entries, word_at};
 
 /// Checks a port (the text after `:`): digits only, possibly none (RFC 3986 allows an
 /// empty port), at most 65535.
@@ -89,11 +89,11 @@ pub(super) fn scan_name(bytes: &[u8]) -> Result<NameScan, InvalidRequest> {
     // 0x80 when the byte before `start` is a `.`, or `start` is 0: a leading `.` is an
     // empty label too.
     let mut dot_before: u64 = 0x80;
-    while let Some(chunk) = bytes.get(start..start + 8) {
+    while let Some(chunk) = word_at(bytes, start) {
         if or_entries(&WORD_STOPS, chunk) != 0 {
-            break;
+            return scan_to_port(bytes, start, 0, after_dot, dot_before);
         }
-        let dots = eq_mask(read_word(chunk), b'.');
+        let dots = ascii_eq_mask(u64::from_le_bytes(*chunk), b'.');
         if ((dots << 8) | dot_before) & dots != 0 {
             return Err(InvalidRequest::InvalidHost);
         }
@@ -104,7 +104,80 @@ pub(super) fn scan_name(bytes: &[u8]) -> Result<NameScan, InvalidRequest> {
         dot_before = dots >> 56;
         start += 8;
     }
-    scan_name_bytes(bytes, start, after_dot)
+    let len = bytes.len();
+    if start == len {
+        return Ok(NameScan {
+            upper: false,
+            after_dot,
+            name_len: len,
+        });
+    }
+    // The last `len - start` bytes (1 to 7), as the last word of the host when it
+    // has one before them: its other bytes, and the pairs among them, have passed.
+    let at = len.saturating_sub(8);
+    let Some(last) = word_at(bytes, at).filter(|_| start > 0) else {
+        return scan_name_bytes(bytes, start, after_dot);
+    };
+    if or_entries(&WORD_STOPS, last) != 0 {
+        return scan_to_port(bytes, start, start - at, after_dot, 0);
+    }
+    let dots = ascii_eq_mask(u64::from_le_bytes(*last), b'.');
+    if (dots << 8) & dots != 0 {
+        return Err(InvalidRequest::InvalidHost);
+    }
+    if dots != 0 {
+        // The last `.`: one of the new bytes, or else the one noted already.
+        after_dot = at + (63 - dots.leading_zeros() as usize) / 8 + 1;
+    }
+    Ok(NameScan {
+        upper: false,
+        after_dot,
+        name_len: len,
+    })
+}
+
+/// [`scan_name`] on the word that ends at `start + 8 - old` (its first `old` bytes
+/// come before `start` and have passed), which holds a byte the word scan stops at:
+/// when the first such byte from `start` on is the `:` that starts the port, and the
+/// bytes before it pass as the word scan's would, the name ends there. Otherwise
+/// [`scan_name_bytes`] decides from `start`. `dot_before` is as in the word scan (0
+/// when `old` is not 0: the word's own pairs cover the byte before `start`).
+#[inline(never)]
+fn scan_to_port(
+    bytes: &[u8],
+    start: usize,
+    old: usize,
+    after_dot: usize,
+    dot_before: u64,
+) -> Result<NameScan, InvalidRequest> {
+    let at = start - old;
+    let stop = bytes
+        .iter()
+        .skip(start)
+        .take(8 - old)
+        .position(|&b| WORD_STOPS.get(b) != 0)
+        .map_or(8, |k| k + old);
+    if stop >= 8 || bytes.get(at + stop) != Some(&b':') {
+        return scan_name_bytes(bytes, start, after_dot);
+    }
+    // The bytes before the `:` (name bytes and dots: ASCII), the others cleared: a
+    // zero byte marks nothing below.
+    let word = word_at(bytes, at).map_or(0, |chunk| u64::from_le_bytes(*chunk))
+        & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
+    let dots = ascii_eq_mask(word, b'.');
+    if ((dots << 8) | dot_before) & dots != 0 {
+        return Err(InvalidRequest::InvalidHost);
+    }
+    let after_dot = if dots == 0 {
+        after_dot
+    } else {
+        at + (63 - dots.leading_zeros() as usize) / 8 + 1
+    };
+    Ok(NameScan {
+        upper: false,
+        after_dot,
+        name_len: at + stop,
+    })
 }
 
 /// [`scan_name`] byte by byte from `start`, when the bytes before it are name bytes

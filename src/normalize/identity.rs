@@ -16,7 +16,7 @@
 //! ([`check_spiffe`]).
 
 use super::InvalidRequest;
-use crate::bytes::{ByteTable, byte_table, eq_mask, or_entries, read_word};
+use crate::bytes::{ByteTable, ONES, ascii_eq_mask, byte_table, or_entries, word_at};
 
 /// The SPIFFE limit on a trust domain name, in bytes.
 const MAX_TRUST_DOMAIN_LEN: usize = 255;
@@ -126,27 +126,26 @@ fn check_spiffe(identity: &[u8]) -> Result<usize, InvalidRequest> {
 /// segment starts.
 ///
 /// Eight bytes at a time: a word of segment bytes and slashes, with no `/` after a
-/// `/` (an empty segment, invalid) and no `.` after one (where a dot segment could
-/// start), is passed over; the last piece shorter than eight bytes is read as the last
-/// eight bytes of the path. A `/.` anywhere sends the whole path to
-/// [`spiffe_path_bytes`], which decides byte by byte.
+/// `/` (an empty segment) and no `.` after one (where a dot segment could start), is
+/// passed over; the last piece shorter than eight bytes is read as the last eight
+/// bytes of the path. A `//` or `/.` anywhere (both found with one compare) sends the
+/// whole path to [`spiffe_path_bytes`], which decides byte by byte.
 pub(super) fn check_spiffe_path(path: &[u8]) -> Result<usize, InvalidRequest> {
     const BAD: InvalidRequest = InvalidRequest::InvalidIdentity;
     let mut i = 1;
     // 0x80 when the byte before `i` is a `/`.
     let mut slash_before: u64 = 0x80;
     let mut last_slash = 0;
-    while let Some(chunk) = path.get(i..i + 8) {
+    while let Some(chunk) = word_at(path, i) {
         if or_entries(&PATH_STOPS, chunk) != 0 {
             return Err(BAD);
         }
-        let word = read_word(chunk);
-        let slashes = eq_mask(word, b'/');
+        let word = u64::from_le_bytes(*chunk);
+        let (slashes, slash_or_dot) = slashes_and_dots(word);
         let after_slash = (slashes << 8) | slash_before;
-        if after_slash & slashes != 0 {
-            return Err(BAD);
-        }
-        if after_slash & eq_mask(word, b'.') != 0 {
+        // A `/` or a `.` after a `/`: the byte loop tells an empty segment (invalid)
+        // from a dot segment (invalid) and from a name that starts with a dot.
+        if after_slash & slash_or_dot != 0 {
             return spiffe_path_bytes(path);
         }
         if slashes != 0 {
@@ -163,16 +162,12 @@ pub(super) fn check_spiffe_path(path: &[u8]) -> Result<usize, InvalidRequest> {
         let Some(at) = len.checked_sub(8) else {
             return spiffe_path_bytes(path);
         };
-        let last = path.get(at..).ok_or(BAD)?;
+        let last = word_at(path, at).ok_or(BAD)?;
         if or_entries(&PATH_STOPS, last) != 0 {
             return Err(BAD);
         }
-        let word = read_word(last);
-        let slashes = eq_mask(word, b'/');
-        if (slashes << 8) & slashes != 0 {
-            return Err(BAD);
-        }
-        if (slashes << 8) & eq_mask(word, b'.') != 0 {
+        let (slashes, slash_or_dot) = slashes_and_dots(u64::from_le_bytes(*last));
+        if (slashes << 8) & slash_or_dot != 0 {
             return spiffe_path_bytes(path);
         }
         if slashes != 0 {
@@ -184,6 +179,16 @@ pub(super) fn check_spiffe_path(path: &[u8]) -> Result<usize, InvalidRequest> {
         return Err(BAD);
     }
     Ok(last_slash + 1)
+}
+
+/// The slashes of a word of ASCII bytes, and its slashes and dots together, marked as
+/// [`ascii_eq_mask`] marks: `.` (0x2e) and `/` (0x2f) differ only in the low bit, so
+/// one compare with that bit cleared finds both, and the low bit then tells them
+/// apart.
+#[inline]
+fn slashes_and_dots(word: u64) -> (u64, u64) {
+    let slash_or_dot = ascii_eq_mask(word & !ONES, b'.');
+    (slash_or_dot & (word << 7), slash_or_dot)
 }
 
 /// [`check_spiffe_path`], byte by byte: segments are checked when they end, so the

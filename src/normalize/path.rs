@@ -15,7 +15,7 @@
 
 use super::PathBuffers;
 use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
-use crate::bytes::{ByteTable, ONES, byte_table, count_marked, eq_mask, or_entries, read_word};
+use crate::bytes::{ByteTable, ONES, ascii_eq_mask, byte_table, count_marked, or_entries, word_at};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
@@ -88,7 +88,7 @@ fn is_unreserved(byte: u8) -> bool {
 }
 
 /// ASCII control bytes, rejected anywhere in the target.
-fn is_control(byte: u8) -> bool {
+const fn is_control(byte: u8) -> bool {
     byte < 0x20 || byte == 0x7f
 }
 
@@ -279,6 +279,10 @@ fn hex_digit(nibble: u8) -> u8 {
 /// Checks the query (from `rest`, which starts with `?`, or is empty): it is never
 /// matched, but a `#` in it (a fragment, step 2) or an ASCII control byte is refused.
 fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
+    // One table load per byte, no branch, for the common query with neither.
+    if or_entries(&QUERY_STOPS, rest) == 0 {
+        return Ok(());
+    }
     for &b in rest {
         if b == b'#' {
             return Err(InvalidRequest::Fragment);
@@ -289,6 +293,9 @@ fn check_rest(rest: &[u8]) -> Result<(), InvalidRequest> {
     }
     Ok(())
 }
+
+/// The bytes [`check_rest`] refuses in a query: `#` and ASCII controls.
+static QUERY_STOPS: ByteTable<u8> = byte_table!(|b| if b == b'#' || is_control(b) { 1 } else { 0 });
 
 /// What the fast scan found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -328,13 +335,13 @@ pub(super) fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     // segment, which merging removes. With the low bit of every byte cleared, `.`
     // (0x2e) and `/` (0x2f) are both 0x2e.
     let risky_bits = if merge_slashes { !ONES } else { !0 };
-    while let Some(chunk) = bytes.get(i..i + 8) {
+    while let Some(chunk) = word_at(bytes, i) {
         if or_entries(&STOPS, chunk) != 0 {
-            return scan_from_segment(bytes, i, segments, merge_slashes);
+            return scan_to_query(bytes, i, 0, segments, slash_before, merge_slashes);
         }
-        let word = read_word(chunk);
-        let slashes = eq_mask(word, b'/');
-        if ((slashes << 8) | slash_before) & eq_mask(word & risky_bits, b'.') != 0 {
+        let word = u64::from_le_bytes(*chunk);
+        let slashes = ascii_eq_mask(word, b'/');
+        if ((slashes << 8) | slash_before) & ascii_eq_mask(word & risky_bits, b'.') != 0 {
             return scan_from_segment(bytes, i, segments, merge_slashes);
         }
         segments += count_marked(slashes) as usize;
@@ -347,15 +354,15 @@ pub(super) fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     }
     // The last `len - i` bytes (1 to 7), as the last word of the path when it has one
     // before them: its other bytes, and the pairs among them, have passed already.
-    let Some(last) = len.checked_sub(8).and_then(|at| bytes.get(at..)) else {
+    let Some(last) = len.checked_sub(8).and_then(|at| word_at(bytes, at)) else {
         return scan_bytes(bytes, 1, 1, merge_slashes);
     };
     if or_entries(&STOPS, last) != 0 {
-        return scan_from_segment(bytes, i, segments, merge_slashes);
+        return scan_to_query(bytes, i, 8 - (len - i), segments, 0, merge_slashes);
     }
-    let word = read_word(last);
-    let slashes = eq_mask(word, b'/');
-    if (slashes << 8) & eq_mask(word & risky_bits, b'.') != 0 {
+    let word = u64::from_le_bytes(*last);
+    let slashes = ascii_eq_mask(word, b'/');
+    if (slashes << 8) & ascii_eq_mask(word & risky_bits, b'.') != 0 {
         return scan_from_segment(bytes, i, segments, merge_slashes);
     }
     // Only the new bytes' slashes: the top `len - i` bytes of the word.
@@ -363,6 +370,47 @@ pub(super) fn scan_unchanged(bytes: &[u8], merge_slashes: bool) -> Scan {
     Scan::Unchanged {
         end: len,
         segments: segments + count_marked(new_slashes) as usize,
+    }
+}
+
+/// [`scan_unchanged`] on the word that ends at `i + 8 - old` (the first `old` of its
+/// bytes come before `i` and have passed), which holds a byte the word scan stops at:
+/// when the first such byte from `i` on is the `?` that starts the query, and the
+/// bytes before it pass as the word scan's would, the path ends there, unchanged.
+/// Otherwise [`scan_from_segment`] decides. `slash_before` is as in the word scan
+/// (0 when `old` is not 0: the word's own pairs cover the byte before `i`).
+#[inline(never)]
+fn scan_to_query(
+    bytes: &[u8],
+    i: usize,
+    old: usize,
+    segments: usize,
+    slash_before: u64,
+    merge_slashes: bool,
+) -> Scan {
+    let start = i - old;
+    let stop = bytes
+        .iter()
+        .skip(i)
+        .take(8 - old)
+        .position(|&b| STOPS.get(b) != 0)
+        .map_or(8, |k| k + old);
+    if stop >= 8 || bytes.get(start + stop) != Some(&b'?') {
+        return scan_from_segment(bytes, i, segments, merge_slashes);
+    }
+    // The bytes before the `?` (plain bytes, dots and slashes: ASCII), the others
+    // cleared: a zero byte marks nothing below.
+    let word = word_at(bytes, start).map_or(0, |chunk| u64::from_le_bytes(*chunk))
+        & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
+    let risky_bits = if merge_slashes { !ONES } else { !0 };
+    let slashes = ascii_eq_mask(word, b'/');
+    if ((slashes << 8) | slash_before) & ascii_eq_mask(word & risky_bits, b'.') != 0 {
+        return scan_from_segment(bytes, i, segments, merge_slashes);
+    }
+    Scan::Unchanged {
+        end: start + stop,
+        // Only the new bytes' slashes.
+        segments: segments + count_marked(slashes >> (8 * old)) as usize,
     }
 }
 
