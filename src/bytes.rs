@@ -110,6 +110,17 @@ pub(crate) fn or_entries(table: &ByteTable<u8>, chunk: &[u8]) -> u8 {
     chunk.iter().fold(0, |all, &b| all | table.get(b))
 }
 
+/// The bytes of `chunk` whose entry in `table` is not 0, as bits (bit `k` for byte
+/// `k`): one load, shift and or per byte, no branch, so that the first one is found
+/// with `trailing_zeros`.
+#[inline]
+pub(crate) fn marked_bits(table: &ByteTable<u8>, chunk: &[u8; 8]) -> u32 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (k, &b)| bits | u32::from(table.get(b) != 0) << k)
+}
+
 /// The bytes of an RFC 9110 token (`tchar`): what a method and a header name are made
 /// of.
 pub(crate) static TCHAR: ByteTable<bool> = byte_table!(|b| tchar(b));
@@ -195,6 +206,8 @@ mod tests {
         static ODD: ByteTable<u8> = byte_table!(|b| b & 1);
         assert_eq!(or_entries(&ODD, b"02468BDF"), 0);
         assert_eq!(or_entries(&ODD, b"0246813F"), 1);
+        assert_eq!(marked_bits(&ODD, b"02468BDF"), 0);
+        assert_eq!(marked_bits(&ODD, b"1246813F"), 0b0110_0001);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::HOST_INLINE;
 use super::InvalidRequest;
-use crate::bytes::{ByteTable, ascii_eq_mask, byte_table, or_entries, word_at};
+use crate::bytes::{ByteTable, ascii_eq_mask, byte_table, marked_bits, or_entries, word_at};
 
 /// Checks a port (the text after `:`): digits only, possibly none (RFC 3986 allows an
 /// empty port), at most 65535.
@@ -151,19 +151,17 @@ fn scan_to_port(
     dot_before: u64,
 ) -> Result<NameScan, InvalidRequest> {
     let at = start - old;
-    let stop = bytes
-        .iter()
-        .skip(start)
-        .take(8 - old)
-        .position(|&b| WORD_STOPS.get(b) != 0)
-        .map_or(8, |k| k + old);
-    if stop >= 8 || bytes.get(at + stop) != Some(&b':') {
+    let Some(chunk) = word_at(bytes, at) else {
+        return scan_name_bytes(bytes, start, after_dot);
+    };
+    // The first stop among the new bytes.
+    let stop = (marked_bits(&WORD_STOPS, chunk) >> old << old).trailing_zeros() as usize;
+    if chunk.get(stop) != Some(&b':') {
         return scan_name_bytes(bytes, start, after_dot);
     }
     // The bytes before the `:` (name bytes and dots: ASCII), the others cleared: a
     // zero byte marks nothing below.
-    let word = word_at(bytes, at).map_or(0, |chunk| u64::from_le_bytes(*chunk))
-        & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
+    let word = u64::from_le_bytes(*chunk) & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
     let dots = ascii_eq_mask(word, b'.');
     if ((dots << 8) | dot_before) & dots != 0 {
         return Err(InvalidRequest::InvalidHost);
@@ -260,7 +258,15 @@ pub(crate) fn normalize_host<'a>(
         Some(label) if after_dot > 0 => label,
         _ => name.rsplit_once('.').map_or(name, |(_, label)| label),
     };
-    if is_number(last_label) && name.parse::<Ipv4Addr>().is_err() {
+    // A number starts with a digit (`0x` too): most names end in a label that does
+    // not, and are done with one compare.
+    if last_label
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_digit)
+        && is_number(last_label)
+        && name.parse::<Ipv4Addr>().is_err()
+    {
         return Err(InvalidRequest::InvalidHost);
     }
     if !upper {

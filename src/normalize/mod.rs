@@ -793,7 +793,11 @@ pub(crate) fn normalize<'a>(
         Some(identity) => identity::check_identity(identity, limits.max_identity_len)?,
         None => 0,
     };
-    let source = request.source.map(source::normalize_source).transpose()?;
+    // An IPv4 source, the common case, needs nothing.
+    let source = match request.source {
+        Some(IpAddr::V6(v6)) => Some(source::normalize_source(IpAddr::V6(v6))?),
+        other => other,
+    };
     headers::check_headers(&request.headers, options)?;
     headers::check_attrs(&request.attrs, limits)?;
     Ok(Normalized {

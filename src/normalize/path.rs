@@ -15,7 +15,9 @@
 
 use super::PathBuffers;
 use super::{Backslash, EscapedSlashes, InvalidRequest, Options, Semicolon};
-use crate::bytes::{ByteTable, ONES, ascii_eq_mask, byte_table, count_marked, or_entries, word_at};
+use crate::bytes::{
+    ByteTable, ONES, ascii_eq_mask, byte_table, count_marked, marked_bits, or_entries, word_at,
+};
 
 /// Byte classes of the request target.
 const PLAIN: u8 = 0;
@@ -389,19 +391,17 @@ fn scan_to_query(
     merge_slashes: bool,
 ) -> Scan {
     let start = i - old;
-    let stop = bytes
-        .iter()
-        .skip(i)
-        .take(8 - old)
-        .position(|&b| STOPS.get(b) != 0)
-        .map_or(8, |k| k + old);
-    if stop >= 8 || bytes.get(start + stop) != Some(&b'?') {
+    let Some(chunk) = word_at(bytes, start) else {
+        return scan_from_segment(bytes, i, segments, merge_slashes);
+    };
+    // The first stop among the new bytes.
+    let stop = (marked_bits(&STOPS, chunk) >> old << old).trailing_zeros() as usize;
+    if chunk.get(stop) != Some(&b'?') {
         return scan_from_segment(bytes, i, segments, merge_slashes);
     }
     // The bytes before the `?` (plain bytes, dots and slashes: ASCII), the others
     // cleared: a zero byte marks nothing below.
-    let word = word_at(bytes, start).map_or(0, |chunk| u64::from_le_bytes(*chunk))
-        & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
+    let word = u64::from_le_bytes(*chunk) & u64::MAX.checked_shr(64 - 8 * stop as u32).unwrap_or(0);
     let risky_bits = if merge_slashes { !ONES } else { !0 };
     let slashes = ascii_eq_mask(word, b'/');
     if ((slashes << 8) | slash_before) & ascii_eq_mask(word & risky_bits, b'.') != 0 {
