@@ -2,8 +2,9 @@
 //! workload shape at 10 to 10,000 rules, counted by an instrumented global allocator,
 //! with the compiled tree's depth and leaf sizes; then a quick check that `evaluate`
 //! allocates nothing (the mix per label and the uniform stream, at 1,000 and 10,000
-//! rules). Prints a table; exits non-zero when a valid request
-//! allocates while the policy has at most 256 audit rules (the documented bound).
+//! rules). Prints a table; exits non-zero when a valid request allocates, unless it
+//! matched more than 8 audit rules of a policy with more than 256 (the documented
+//! bound).
 #![allow(
     unsafe_code,
     clippy::unwrap_used,
@@ -203,8 +204,11 @@ fn main() -> ExitCode {
         sets.push(("uniform".to_string(), workload.uniform.iter().collect()));
         for (name, reqs) in sets {
             let requests: Vec<_> = reqs.iter().map(|r| r.request()).collect();
+            // The documented exception: a request matching more than 8 audit rules of
+            // a policy with more than 256.
+            let mut excused = false;
             for r in &requests {
-                black_box(policy.evaluate(r).is_allowed());
+                excused |= audits > 256 && policy.evaluate(r).audit().count() > 8;
             }
             let region = Region::new();
             for r in &requests {
@@ -217,16 +221,20 @@ fn main() -> ExitCode {
                 shape.name(),
                 requests.len()
             );
-            if allocations > 0 && audits <= 256 {
+            if allocations > 0 && !excused {
                 failed = true;
             }
         }
     }
     if failed {
-        println!("FAIL: evaluate allocated with at most 256 audit rules");
+        println!(
+            "FAIL: evaluate allocated (and no request matched more than 8 of over 256 audit rules)"
+        );
         ExitCode::FAILURE
     } else {
-        println!("ok: evaluate allocated nothing (beyond the documented >256-audit-rule case)");
+        println!(
+            "ok: evaluate allocated nothing (beyond the documented case: more than 8 of over 256 audit rules matched)"
+        );
         ExitCode::SUCCESS
     }
 }

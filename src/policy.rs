@@ -297,7 +297,7 @@ impl Policy {
     }
 
     /// Decides on one request. Never panics, never allocates for a valid request
-    /// (unless the policy has more than 256 audit rules).
+    /// (unless it matches more than 8 `audit` rules of a policy with more than 256).
     ///
     /// ```
     /// let policy = portcullis::Policy::compile("allow \"probes\" { path \"/healthz\" }")?;

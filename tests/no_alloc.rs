@@ -98,6 +98,65 @@ fn evaluating_valid_requests_allocates_nothing() {
     assert_eq!(allocations() - before, 0, "evaluate allocated");
 }
 
+/// A policy with 300 `audit` rules, rule `a<i>` on header `x-a<i>`, and one allow.
+fn many_audits() -> Policy {
+    let mut text = String::from("default deny\nallow \"all\" { method GET }\n");
+    for i in 0..300 {
+        text.push_str(&format!("audit \"a{i}\" {{ header \"x-a{i}\" present }}\n"));
+    }
+    Policy::compile(&text).unwrap()
+}
+
+#[test]
+fn many_audit_rules_allocate_nothing_for_a_request_matching_a_few() {
+    let policy = many_audits();
+    // Up to 8 matching audit rules are recorded inline, whatever their positions.
+    let picks = [299, 3, 150, 64, 0, 255, 256, 201];
+    let names: Vec<String> = picks.iter().map(|i| format!("x-a{i}")).collect();
+    let mut request = Request::new("GET", "/");
+    for name in &names {
+        request = request.header(name, b"1");
+    }
+    let mut expected: Vec<String> = picks.iter().map(|i| format!("a{i}")).collect();
+    expected.sort_by_key(|n| n[1..].parse::<u32>().unwrap());
+    // Warm up, then count.
+    assert_eq!(
+        policy.evaluate(&request).audit().collect::<Vec<_>>(),
+        expected
+    );
+    let before = allocations();
+    for _ in 0..100 {
+        let d = policy.evaluate(&request);
+        assert!(d.is_allowed());
+        assert_eq!(d.audit().count(), 8);
+    }
+    assert_eq!(allocations() - before, 0, "evaluate allocated");
+}
+
+#[test]
+fn many_audit_rules_matched_by_one_request_are_all_reported_in_order() {
+    let policy = many_audits();
+    // More than 8 matches spill to the heap; every one is still reported, in source
+    // order, once.
+    for count in [9, 20, 50] {
+        let picks: Vec<usize> = (0..300).rev().step_by(300 / count).take(count).collect();
+        let names: Vec<String> = picks.iter().map(|i| format!("x-a{i}")).collect();
+        let mut request = Request::new("GET", "/");
+        for name in &names {
+            // A second line of the same header matches the same rule again.
+            request = request.header(name, b"1").header(name, b"2");
+        }
+        let mut sorted = picks.clone();
+        sorted.sort_unstable();
+        let expected: Vec<String> = sorted.iter().map(|i| format!("a{i}")).collect();
+        let d = policy.evaluate(&request);
+        assert!(d.is_allowed(), "{count}");
+        assert_eq!(d.audit().collect::<Vec<_>>(), expected, "{count}");
+        let owned = d.to_owned();
+        assert_eq!(owned.audit().collect::<Vec<_>>(), expected, "{count}");
+    }
+}
+
 #[test]
 fn the_counter_counts() {
     let before = allocations();

@@ -107,55 +107,108 @@ impl fmt::Display for Reason {
     }
 }
 
-/// Audit-rule matches: a bit per audit rule, inline for up to 256 audit rules.
+/// How many matching audit rules a policy with more than 256 of them records inline.
+const FEW: usize = 8;
+
+/// Audit-rule matches. A policy with at most 256 audit rules has a bit per audit rule,
+/// inline. A larger one records the positions of the audit rules that match, up to
+/// [`FEW`] inline (a request seldom matches more than one or two), and only a request
+/// that matches more than that allocates: a bit per audit rule on the heap.
 #[derive(Clone, Debug)]
 pub(crate) enum AuditSet {
-    Inline([u64; 4]),
+    Bits([u64; 4]),
+    Few { len: u8, slots: [u32; FEW] },
     Heap(Vec<u64>),
 }
 
 impl AuditSet {
-    /// An empty set able to hold `audit_rules` bits; allocates only past 256.
+    /// An empty set for a policy with `audit_rules` audit rules; allocates nothing.
     pub(crate) fn with_capacity(audit_rules: usize) -> AuditSet {
         if audit_rules <= 256 {
-            AuditSet::Inline([0; 4])
+            AuditSet::Bits([0; 4])
         } else {
-            AuditSet::Heap(vec![0; audit_rules.div_ceil(64)])
+            AuditSet::Few {
+                len: 0,
+                slots: [0; FEW],
+            }
         }
     }
 
-    fn words(&self) -> &[u64] {
+    pub(crate) fn insert(&mut self, slot: usize) {
         match self {
-            AuditSet::Inline(w) => w,
-            AuditSet::Heap(w) => w,
+            AuditSet::Bits(words) => set_bit(words, slot),
+            AuditSet::Heap(words) => {
+                if words.len() <= slot / 64 {
+                    words.resize(slot / 64 + 1, 0);
+                }
+                set_bit(words, slot);
+            }
+            AuditSet::Few { len, slots } => {
+                let n = usize::from(*len);
+                let copy = *slots;
+                let taken = copy.get(..n).unwrap_or_default();
+                if taken.iter().any(|&s| s as usize == slot) {
+                    return;
+                }
+                if n < FEW {
+                    if let (Some(free), Ok(slot)) = (slots.get_mut(n), u32::try_from(slot)) {
+                        *free = slot;
+                        *len += 1;
+                        return;
+                    }
+                }
+                // Full (or a slot past u32, which no policy has): spill to a bit per
+                // audit rule.
+                let mut words = Vec::new();
+                for s in taken.iter().map(|&s| s as usize).chain([slot]) {
+                    if words.len() <= s / 64 {
+                        words.resize(s / 64 + 1, 0);
+                    }
+                    set_bit(&mut words, s);
+                }
+                *self = AuditSet::Heap(words);
+            }
         }
     }
 
-    pub(crate) fn insert(&mut self, bit: usize) {
-        let words = match self {
-            AuditSet::Inline(w) => &mut w[..],
-            AuditSet::Heap(w) => &mut w[..],
-        };
-        if let Some(word) = words.get_mut(bit / 64) {
-            *word |= 1 << (bit % 64);
+    pub(crate) fn contains(&self, slot: usize) -> bool {
+        match self {
+            AuditSet::Bits(words) => has_bit(words, slot),
+            AuditSet::Heap(words) => has_bit(words, slot),
+            AuditSet::Few { len, slots } => slots
+                .get(..usize::from(*len))
+                .unwrap_or_default()
+                .iter()
+                .any(|&s| s as usize == slot),
         }
-    }
-
-    pub(crate) fn contains(&self, bit: usize) -> bool {
-        self.words()
-            .get(bit / 64)
-            .is_some_and(|w| w & (1 << (bit % 64)) != 0)
     }
 
     fn is_empty(&self) -> bool {
-        self.words().iter().all(|&w| w == 0)
+        match self {
+            AuditSet::Bits(words) => words.iter().all(|&w| w == 0),
+            AuditSet::Heap(words) => words.iter().all(|&w| w == 0),
+            AuditSet::Few { len, .. } => *len == 0,
+        }
     }
+}
+
+fn set_bit(words: &mut [u64], bit: usize) {
+    if let Some(word) = words.get_mut(bit / 64) {
+        *word |= 1 << (bit % 64);
+    }
+}
+
+fn has_bit(words: &[u64], bit: usize) -> bool {
+    words
+        .get(bit / 64)
+        .is_some_and(|w| w & (1 << (bit % 64)) != 0)
 }
 
 /// The outcome of evaluating one request against a policy.
 ///
 /// It borrows the policy for the names of its rules; evaluating allocates nothing
-/// unless the policy has more than 256 audit rules. To keep it past the borrow (in a
+/// unless the request matches more than 8 `audit` rules of a policy that has more than
+/// 256 of them. To keep it past the borrow (in a
 /// request's extensions, across an `await`), turn it into an
 /// [`OwnedDecision`](crate::OwnedDecision) with [`Decision::to_owned`].
 ///
