@@ -84,8 +84,9 @@ pub(crate) fn eq_mask(word: u64, byte: u8) -> u64 {
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
-/// [`eq_mask`] for a word of ASCII bytes (every high bit clear), in four operations
-/// instead of six: no byte of `word ^ pattern` exceeds 0x7f, so adding 0x7f to each
+/// The bytes of `word` equal to `byte`, marked by their high bit, for a word of ASCII
+/// bytes (every high bit clear): the general mask (`eq_mask`, kept for the tests) in
+/// four operations instead of six: no byte of `word ^ pattern` exceeds 0x7f, so adding 0x7f to each
 /// sets its high bit exactly when it is not zero, and never carries into the next.
 /// The word scans call it only on words whose bytes they have already looked up in
 /// a table that stops at non-ASCII bytes.
@@ -96,7 +97,7 @@ pub(crate) fn ascii_eq_mask(word: u64, byte: u8) -> u64 {
     !x.wrapping_add(LOW7) & !LOW7
 }
 
-/// How many bytes a mask from [`eq_mask`] marks.
+/// How many bytes a mask from [`ascii_eq_mask`] marks.
 #[inline]
 pub(crate) fn count_marked(mask: u64) -> u32 {
     // Each byte of `mask >> 7` is 0 or 1; the multiplication sums them into the top byte.
