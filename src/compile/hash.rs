@@ -65,6 +65,21 @@ impl Hasher for FxHasher {
     }
 }
 
+/// Mixes every bit of `h` into every other (MurmurHash3's 64-bit finalizer), so that
+/// both the high bits a table probes from and the low bits it keeps as a tag depend on
+/// the whole key. Without it, keys that differ only in their last bytes (identities
+/// `…/sa/svc1234`, which the last word holds in its high bytes) differ only in the
+/// top bits of the multiply-rotate hash: thousands of them fell on a few hundred home
+/// slots with equal tags, and each lookup probed a long run comparing keys.
+#[inline]
+pub(crate) fn finish(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 /// The multiply-rotate hash of `bytes`, started from `seed`, for the tables that are
 /// only read with request values (the path trie's literal children: the seed is the
 /// parent node). Words of 8 bytes; the last partial word is read as the last 8 bytes
@@ -80,7 +95,7 @@ pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
         h = add(h, u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
     }
     if chunks.remainder().is_empty() {
-        return h;
+        return finish(h);
     }
     let last = match bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
         Some(tail) => u64::from_le_bytes(tail.try_into().unwrap_or([0; 8])),
@@ -92,5 +107,5 @@ pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
             u64::from_le_bytes(word)
         }
     };
-    add(h, last)
+    finish(add(h, last))
 }
