@@ -4,10 +4,12 @@
 # bytes held per rule and tree shape, callgrind's cache simulation per decision with
 # where the misses are at 10,000 rules, compile time at 10,000 rules, and the peers.
 #
-#   benches/workloads.sh [OUT_DIR]      # default target/workloads; about 25 minutes
+#   benches/workloads.sh [OUT_DIR]      # default target/workloads; about 15 minutes
 #
 # Run it on a quiet machine: the time columns (criterion medians of thread CPU time)
-# move with load, the instruction and miss counts do not. Each step's output is kept
+# move with load, the instruction and miss counts do not. Each time cell is measured
+# for 3 s: with 1 s, cells of one row differed by up to 2x on this virtual machine
+# even with nothing else running. Each step's output is kept
 # in OUT_DIR (and callgrind's own files in OUT_DIR/callgrind, for callgrind_annotate).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ step "commit and machine"
 { git rev-parse --short HEAD; git status --short | head -5; nproc; uptime; } | tee "$out/machine.txt"
 
 step "time per decision: cargo bench --bench shapes"
-cargo bench --bench shapes -- --warm-up-time 0.5 --measurement-time 1 2>&1 | tee "$out/shapes.txt" \
+cargo bench --bench shapes -- --warm-up-time 1 --measurement-time 3 2>&1 | tee "$out/shapes.txt" \
   | sed -n '/^| shape/,$p'
 check "${PIPESTATUS[0]}" shapes
 
