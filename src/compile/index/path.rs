@@ -74,6 +74,21 @@ struct TrieNode {
     tail: Targets,
 }
 
+impl TrieNode {
+    /// A node with key `key` and nothing under it yet.
+    fn bare(key: Range32) -> TrieNode {
+        TrieNode {
+            key,
+            kids: 0,
+            literals: 0,
+            globs: 0,
+            one: NONE,
+            end: Targets::NONE,
+            tail: Targets::NONE,
+        }
+    }
+}
+
 /// A slot of the literal-children table: the child `child` of `parent` (a node with
 /// more than [`SCAN`] literal children) is reached by the segment that is its key;
 /// `hash` is that segment's hash seeded with `parent`.
@@ -375,15 +390,7 @@ impl PathTrieBuilder {
     /// (literals by key, then globs), keys in the same order in the arena.
     fn finish(self) -> PathTrie {
         let mut out = Layout::default();
-        out.nodes.push(TrieNode {
-            key: Range32 { start: 0, len: 0 },
-            kids: 0,
-            literals: 0,
-            globs: 0,
-            one: NONE,
-            end: Targets::NONE,
-            tail: Targets::NONE,
-        });
+        out.nodes.push(TrieNode::bare(Range32 { start: 0, len: 0 }));
         out.place(&self.root, 0);
         let table = out.table();
         PathTrie {
@@ -449,18 +456,10 @@ impl Layout {
     fn push(&mut self, key: &str) -> u32 {
         let start = to_u32(self.bytes.len());
         self.bytes.push_str(key);
-        self.nodes.push(TrieNode {
-            key: Range32 {
-                start,
-                len: to_u32(key.len()),
-            },
-            kids: 0,
-            literals: 0,
-            globs: 0,
-            one: NONE,
-            end: Targets::NONE,
-            tail: Targets::NONE,
-        });
+        self.nodes.push(TrieNode::bare(Range32 {
+            start,
+            len: to_u32(key.len()),
+        }));
         to_u32(self.nodes.len() - 1)
     }
 

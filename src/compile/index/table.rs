@@ -19,7 +19,7 @@
 //! key is found only under its own kind.
 
 use crate::compile::NodeId;
-use crate::compile::hash::finish;
+use crate::compile::hash::hash_bytes;
 
 /// A slot's `meta` when the slot is empty (a key's meta is its length, below 2³¹ − 1,
 /// with its kind in the top bit).
@@ -73,30 +73,13 @@ impl Slot {
     }
 }
 
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-/// Multiply-rotate over 8-byte words, as `FxHasher`; the last partial word is read as
-/// the last 8 bytes (overlapping the one before) when the key has that many, so no
-/// byte loop runs for keys of 8 bytes or more. The length and the kind are mixed in
-/// first, so keys that only differ in what the overlap reads twice still hash apart;
-/// [`finish`] mixes the result so that the probe start and the tag both depend on
-/// every byte.
+/// The hash of a key of `kind`: [`hash_bytes`] (words of 8 bytes, the length mixed
+/// in, the result finished so that the probe start and the tag both depend on every
+/// byte) seeded with the kind, so a key hashes apart from the same bytes of the other
+/// kind.
 #[inline]
 fn hash(kind: u8, key: &[u8]) -> u64 {
-    let add = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(SEED);
-    let mut h = add(0, key.len() as u64 | u64::from(kind) << 40);
-    let mut chunks = key.chunks_exact(8);
-    for chunk in &mut chunks {
-        h = add(h, u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
-    }
-    if chunks.remainder().is_empty() {
-        return finish(h);
-    }
-    let last = match key.len().checked_sub(8).and_then(|at| key.get(at..)) {
-        Some(tail) => u64::from_le_bytes(tail.try_into().unwrap_or([0; 8])),
-        None => last_word(key),
-    };
-    finish(add(h, last))
+    hash_bytes(u64::from(kind), key)
 }
 
 /// The bytes of `bytes` (at most 8) as a little-endian word, zero-padded.
