@@ -60,8 +60,12 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The state, mixed by [`finish`]: a table takes its bucket from the low bits,
+    /// and the multiply alone leaves them zero for keys with trailing zero bits (a
+    /// CIDR table's `10.1.0.0`, whose low 16 bits are zero, put every `/16` of a
+    /// table in the buckets whose low 16 bits are zero).
     fn finish(&self) -> u64 {
-        self.hash
+        finish(self.hash)
     }
 }
 
@@ -108,4 +112,31 @@ pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
         }
     };
     finish(add(h, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    use super::*;
+
+    /// Keys with many trailing zero bits (the networks of one prefix length in a CIDR
+    /// table) land on different buckets: a table takes them from the low bits.
+    #[test]
+    fn networks_spread_over_the_low_bits() {
+        let build = BuildHasherDefault::<FxHasher>::default();
+        for prefix in [8u32, 16, 24] {
+            let keys: HashSet<u32> = (0..1024u32)
+                .map(|i| i.wrapping_mul(2_654_435_761) << (32 - prefix))
+                .collect();
+            let buckets: HashSet<u64> = keys.iter().map(|k| build.hash_one(k) & 1023).collect();
+            assert!(
+                buckets.len() * 2 > keys.len(),
+                "/{prefix}: {} keys in {} of 1024 buckets",
+                keys.len(),
+                buckets.len()
+            );
+        }
+    }
 }
