@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use portcullis::{Policy, Reason, Request};
+use portcullis::{Policy, Request};
 use portcullis_support::workload::{Config, Label, Req, SIZES, Workload};
 
 /// How many requests of the mix Portcullis decides as labelled (printed, not asserted:
@@ -18,16 +18,7 @@ use portcullis_support::workload::{Config, Label, Req, SIZES, Workload};
 fn agreement(policy: &Policy, requests: &[Req]) -> usize {
     requests
         .iter()
-        .filter(|r| {
-            let d = policy.evaluate(&r.request());
-            let label = match (d.is_allowed(), d.reason()) {
-                (_, Reason::InvalidRequest) => Label::Invalid,
-                (true, _) => Label::Allowed,
-                (false, Reason::Rule) => Label::DeniedByRule,
-                (false, _) => Label::DeniedByDefault,
-            };
-            label == r.label && d.rule() == r.rule.as_deref()
-        })
+        .filter(|r| r.decided_as_labelled(policy))
         .count()
 }
 

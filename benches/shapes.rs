@@ -37,24 +37,15 @@ use std::time::{Duration, SystemTime};
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput};
-use portcullis::{Policy, Reason, Request};
-use portcullis_support::workload::{Config, Label, Req, SIZES, Shape, Stream, Workload};
+use portcullis::{Policy, Request};
+use portcullis_support::workload::{Config, Req, SIZES, Shape, Stream, Workload};
 
 /// How many requests of a stream Portcullis decides as labelled (printed, not
 /// asserted: the bench measures, `tests/workload.rs` checks).
 fn agreement(policy: &Policy, requests: &[Req]) -> usize {
     requests
         .iter()
-        .filter(|r| {
-            let d = policy.evaluate(&r.request());
-            let label = match (d.is_allowed(), d.reason()) {
-                (_, Reason::InvalidRequest) => Label::Invalid,
-                (true, _) => Label::Allowed,
-                (false, Reason::Rule) => Label::DeniedByRule,
-                (false, _) => Label::DeniedByDefault,
-            };
-            label == r.label && d.rule() == r.rule.as_deref()
-        })
+        .filter(|r| r.decided_as_labelled(policy))
         .count()
 }
 

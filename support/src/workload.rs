@@ -518,6 +518,20 @@ impl Req {
     pub fn request(&self) -> portcullis::Request<'_> {
         self.sent.as_request()
     }
+
+    /// Whether `policy` decides the request as labelled: the label's effect and
+    /// reason, and the expected deciding rule.
+    pub fn decided_as_labelled(&self, policy: &portcullis::Policy) -> bool {
+        use portcullis::Reason;
+        let d = policy.evaluate(&self.request());
+        let label = match (d.is_allowed(), d.reason()) {
+            (_, Reason::InvalidRequest) => Label::Invalid,
+            (true, _) => Label::Allowed,
+            (false, Reason::Rule) => Label::DeniedByRule,
+            (false, _) => Label::DeniedByDefault,
+        };
+        label == self.label && d.rule() == self.rule.as_deref()
+    }
 }
 
 /// The kind of policy generated: which tests rules use, how many identities, paths,
