@@ -162,13 +162,7 @@ fn main() -> ExitCode {
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
     };
-    let filter: Vec<&String> = args
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !args[i - 1].starts_with("--")))
-        .map(|(_, a)| a)
-        .collect();
-    if !filter.is_empty() && !filter.iter().any(|f| "cachegrind".contains(f.as_str())) {
+    if portcullis_support::bench_args::filtered_out("cachegrind", &args) {
         return ExitCode::SUCCESS;
     }
     // 1,000 and 10,000 rules by default: 10,000 takes about 40 s per run under

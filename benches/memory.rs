@@ -86,13 +86,7 @@ fn main() -> ExitCode {
     // flags with their values (`--warm-up-time 1`); a filter argument that matches
     // nothing skips us.
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let filter: Vec<&String> = args
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| !a.starts_with("--") && (*i == 0 || !args[i - 1].starts_with("--")))
-        .map(|(_, a)| a)
-        .collect();
-    if !filter.is_empty() && !filter.iter().any(|f| "memory".contains(f.as_str())) {
+    if portcullis_support::bench_args::filtered_out("memory", &args) {
         return ExitCode::SUCCESS;
     }
     let mut failed = false;

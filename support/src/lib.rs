@@ -22,6 +22,7 @@
     reason = "test support: a broken expectation should stop the test that relies on it"
 )]
 
+pub mod bench_args;
 pub mod fuzz_properties;
 #[allow(
     missing_docs,
