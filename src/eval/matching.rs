@@ -31,63 +31,53 @@ fn check_matches(tree: &Tree, check: &Check, r: &Normalized<'_>) -> Option<bool>
                 .is_some_and(|id| directory_is(prefix, id, r.identity_dir))
         }
         CheckTest::Method(methods) => {
-            let mut found = false;
-            for &m in methods.of(&tree.strings)? {
-                if bytes_eq(tree.str(m)?.as_bytes(), r.method.as_bytes()) {
-                    found = true;
-                    break;
-                }
-            }
-            found
+            value_in(tree, methods.of(&tree.strings)?, r.method.as_bytes())?
         }
         CheckTest::Header(list) => {
             let (&name, values) = list.of(&tree.strings)?.split_first()?;
             let name = tree.str(name)?;
-            let mut found = false;
-            for &(n, v) in r.headers.iter() {
-                if n.eq_ignore_ascii_case(name) && value_in(tree, values, v)? {
-                    found = true;
-                    break;
-                }
-            }
-            found
+            any(r
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|&(_, v)| value_in(tree, values, v)))?
         }
         CheckTest::Attr(list) => {
             let (&key, values) = list.of(&tree.strings)?.split_first()?;
             let key = tree.str(key)?;
-            let mut found = false;
-            for &(k, v) in r.attrs.iter() {
-                if bytes_eq(k.as_bytes(), key.as_bytes()) && value_in(tree, values, v.as_bytes())? {
-                    found = true;
-                    break;
-                }
-            }
-            found
+            any(r
+                .attrs
+                .iter()
+                .filter(|(k, _)| bytes_eq(k.as_bytes(), key.as_bytes()))
+                .map(|&(_, v)| value_in(tree, values, v.as_bytes())))?
         }
-        CheckTest::Path(patterns) => {
-            let mut found = false;
-            for p in patterns.of(&tree.path_checks)? {
-                if p.matches(&tree.bytes, r.path, r.path_segments)? {
-                    found = true;
-                    break;
-                }
-            }
-            found
-        }
+        CheckTest::Path(patterns) => any(patterns
+            .of(&tree.path_checks)?
+            .iter()
+            .map(|p| p.matches(&tree.bytes, r.path, r.path_segments)))?,
         CheckTest::Cond(at) => return Some(condition_matches(tree.conds.get(at as usize)?, r)),
     };
     Some(matched != check.negated)
 }
 
-/// Is `value` one of `values` (ranges of the tree's strings)? `None` if a range is
-/// outside the tree.
-fn value_in(tree: &Tree, values: &[Range32], value: &[u8]) -> Option<bool> {
-    for &w in values {
-        if bytes_eq(tree.str(w)?.as_bytes(), value) {
+/// Is one of `tests` true? The first `None` (a position outside the tree) before a
+/// true one is the answer, as the caller then denies.
+#[inline]
+fn any(tests: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    for test in tests {
+        if test? {
             return Some(true);
         }
     }
     Some(false)
+}
+
+/// Is `value` one of `values` (ranges of the tree's strings)? `None` if a range is
+/// outside the tree.
+fn value_in(tree: &Tree, values: &[Range32], value: &[u8]) -> Option<bool> {
+    any(values
+        .iter()
+        .map(|&w| Some(bytes_eq(tree.str(w)?.as_bytes(), value))))
 }
 
 /// Is the request's method one of `methods`?
