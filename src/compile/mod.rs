@@ -78,6 +78,16 @@ pub(crate) struct Range32 {
 }
 
 impl Range32 {
+    /// Appends `new` to `items`: the range they take there.
+    pub(crate) fn append<T>(items: &mut Vec<T>, new: impl IntoIterator<Item = T>) -> Range32 {
+        let start = items.len();
+        items.extend(new);
+        Range32 {
+            start: to_u32(start),
+            len: to_u32(items.len() - start),
+        }
+    }
+
     /// The entries of `items` in the range, or `None` if it does not fit in `items`
     /// (never, for a tree [`Tree::build`] made: the caller then fails closed).
     #[inline]

@@ -157,12 +157,7 @@ impl<'p> Builder<'p> {
             return range;
         }
         let ranges: Vec<Range32> = key.iter().map(|m| self.intern(m)).collect();
-        let start = to_u32(self.out.strings.len());
-        self.out.strings.extend(ranges);
-        let range = Range32 {
-            start,
-            len: to_u32(key.len()),
-        };
+        let range = Range32::append(&mut self.out.strings, ranges);
         self.string_lists.insert(key, range);
         range
     }
@@ -178,12 +173,7 @@ impl<'p> Builder<'p> {
             .iter()
             .map(|p| PathCheck::new(p, self.intern(p.text())))
             .collect();
-        let start = to_u32(self.out.path_checks.len());
-        self.out.path_checks.extend(checks);
-        let range = Range32 {
-            start,
-            len: to_u32(patterns.len()),
-        };
+        let range = Range32::append(&mut self.out.path_checks, checks);
         self.path_lists.insert(key, range);
         range
     }
